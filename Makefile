@@ -1,0 +1,54 @@
+# Two commands do all the set-up on a fresh machine with Python >= 3.10:
+#   make reproduce   the quick VAE-vs-SE reproduction (trains, attacks, writes report + figures)
+#   make test        nbdev_test on every notebook (fast cells), ending in `N passed, N failed`
+# Everything is installed into a project virtual environment, .venv (git-ignored).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+# torch and torchvision must come as a matching pair; override for another CUDA/CPU build.
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+DATA   ?= digits
+BUDGET ?= quick
+OUT    ?= runs/$(DATA)-$(BUDGET)
+
+.PHONY: all install reproduce test test-slow docs readme nbs clean-nbs check-sync lab clean
+all: test
+
+$(BIN)/.installed: settings.ini setup.py
+	@$(PYTHON) tools/check_python.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(TORCH_SPEC)
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/.installed   ## create .venv and install the package with its dev tools
+
+reproduce: install           ## the main job: VAE vs SE, PGD-100x10 probe attack, report + figures
+	$(BIN)/smooth-vae reproduce --data $(DATA) --budget $(BUDGET) --out $(OUT)
+
+test: install                ## fast tests: every notebook, skipping cells flagged slow/notest
+	$(BIN)/python tools/nbtest.py $(TEST_ARGS)
+
+test-slow: install           ## also run the cells flagged `#| slow` (benchmarks, longer trainings)
+	$(BIN)/python tools/nbtest.py --flags slow $(TEST_ARGS)
+
+docs: install                ## nbdev_docs with Quarto; an offline static site in _docs/ without it
+	@if command -v quarto >/dev/null; then $(BIN)/nbdev_docs; \
+	else echo "quarto not found: building the offline docs (no download)"; $(BIN)/python tools/offline_docs.py site; fi
+
+readme: install              ## README.md from nbs/index.ipynb (same generator on every machine)
+	$(BIN)/python tools/offline_docs.py readme
+
+nbs: install                 ## re-execute every notebook in place so its saved outputs are fresh
+	$(BIN)/python tools/run_nbs.py
+
+check-sync: install          ## what CI checks: clean notebooks, library and README in sync
+	$(BIN)/python tools/check_sync.py
+
+lab: install                 ## JupyterLab on the notebooks
+	$(BIN)/jupyter lab nbs
+
+clean:
+	rm -rf _docs _proc
