@@ -12,11 +12,18 @@ DATA   ?= digits
 BUDGET ?= quick
 OUT    ?= runs/$(DATA)-$(BUDGET)
 
+# A too-old Python is refused in one line before anything is created.
+ifeq ($(wildcard $(BIN)/python),)
+PY_TOO_OLD := $(if $(shell command -v $(PYTHON)),$(shell $(PYTHON) tools/check_python.py 2>&1),$(PYTHON) not found: set PYTHON=/path/to/python3.10 or newer)
+ifneq ($(strip $(PY_TOO_OLD)),)
+$(error $(PY_TOO_OLD))
+endif
+endif
+
 .PHONY: all install reproduce test test-slow docs readme nbs clean-nbs check-sync lab clean
 all: test
 
 $(BIN)/.installed: settings.ini setup.py
-	@$(PYTHON) tools/check_python.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(TORCH_SPEC)
