@@ -43,7 +43,8 @@ test-slow: install           ## also run the cells flagged `#| slow` (benchmarks
 
 docs: install                ## nbdev_docs with Quarto; an offline static site in _docs/ without it
 	@if command -v quarto >/dev/null; then $(BIN)/nbdev_docs; \
-	else echo "quarto not found: building the offline docs (no download)"; $(BIN)/python tools/offline_docs.py site; fi
+	else echo "quarto not found: building the offline docs in _docs/ (no download)"; \
+	  $(BIN)/python tools/offline_docs.py site && $(BIN)/python tools/offline_docs.py check; fi
 
 readme: install              ## README.md from nbs/index.ipynb (same generator on every machine)
 	$(BIN)/python tools/offline_docs.py readme
