@@ -36,10 +36,10 @@ reproduce: install           ## the main job: VAE vs SE, PGD-100x10 probe attack
 	$(BIN)/smooth-vae reproduce --data $(DATA) --budget $(BUDGET) --out $(OUT)
 
 test: install                ## fast tests: every notebook, skipping cells flagged slow/notest
-	$(BIN)/python tools/nbtest.py $(TEST_ARGS)
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python tools/nbtest.py $(TEST_ARGS)
 
 test-slow: install           ## also run the cells flagged `#| slow` (benchmarks, longer trainings)
-	$(BIN)/python tools/nbtest.py --flags slow $(TEST_ARGS)
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python tools/nbtest.py --flags slow $(TEST_ARGS)
 
 docs: install                ## nbdev_docs with Quarto; an offline static site in _docs/ without it
 	@if command -v quarto >/dev/null; then $(BIN)/nbdev_docs; \
