@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['WEIGHT_DECAYS', 'BUDGETS', 'REPRODUCE_RADII', 'RECON_EPS', 'posterior_means', 'labelled_subset', 'fit_probe',
            'ProbedEncoder', 'accuracy', 'pgd_attack', 'adversarial_accuracy', 'latent_shift', 'summarise_shift',
-           'radius_key', 'test_subset', 'evaluate_run', 'plot_robustness', 'plot_reconstructions', 'budget_config',
+           'radius_key', 'attacked_subset', 'evaluate_run', 'plot_robustness', 'plot_reconstructions', 'budget_config',
            'report_table', 'reproduce', 'evaluate_parser', 'evaluate_cli', 'reproduce_parser', 'reproduce_cli']
 
-# %% ../nbs/08_evaluate.ipynb #34d369a5
+# %% ../nbs/08_evaluate.ipynb #25c62bff
 import argparse, json, math, os, sys, tempfile, time
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +20,7 @@ from .data import load_dataset, dataset_tasks, DATASETS
 from .selection import pgd, default_step_size, eval_mode
 from .train import TrainConfig, train, load_run, resolve_device
 
-# %% ../nbs/08_evaluate.ipynb #7973aed0
+# %% ../nbs/08_evaluate.ipynb #fa3f4b00
 def _device(model:nn.Module) -> torch.device: return next(model.parameters()).device
 
 @torch.no_grad()
@@ -32,7 +32,7 @@ def posterior_means(model:nn.Module, # a `GaussianAutoencoder`
     dev = _device(model)
     with eval_mode(model): return torch.cat([model.encode(xb.to(dev))[0] for xb in x.split(batch_size)])
 
-# %% ../nbs/08_evaluate.ipynb #844afa46
+# %% ../nbs/08_evaluate.ipynb #d17555e5
 WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2, 1e-1)   # candidate L2 penalties lambda, chosen on the validation split
 
 def labelled_subset(n:int, # number of training points
@@ -45,7 +45,7 @@ def labelled_subset(n:int, # number of training points
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return perm[:max(1, math.ceil(label_fraction * n - 1e-9))]
 
-# %% ../nbs/08_evaluate.ipynb #c72d7739
+# %% ../nbs/08_evaluate.ipynb #3f0b102d
 def _fit_softmax(X, y, n_classes, weight_decay, max_iter=100):
     "Full-batch L-BFGS for mean cross-entropy + weight_decay/2 ||W||^2 (float64); returns (W (D, K), b (K,))."
     W = torch.zeros(X.shape[1], n_classes, dtype=X.dtype, requires_grad=True)
@@ -69,7 +69,7 @@ def _one_thread():
     try: yield
     finally: torch.set_num_threads(n)
 
-# %% ../nbs/08_evaluate.ipynb #b94b763d
+# %% ../nbs/08_evaluate.ipynb #bd947934
 def _select_and_fit(X, y, n_classes, label_fraction, weight_decays, val_frac, seed):
     "Choose the L2 penalty on a validation split, refit on every labelled point; standardised features."
     idx = labelled_subset(len(X), label_fraction, seed)
@@ -110,7 +110,7 @@ def fit_probe(features:Tensor, # (N, D) posterior means of the training images
     probe.weight_decay, probe.val_accuracy = best_wd, (best[1] if best else float('nan'))
     return probe
 
-# %% ../nbs/08_evaluate.ipynb #8f13a352
+# %% ../nbs/08_evaluate.ipynb #ff6d8104
 class ProbedEncoder(nn.Module):
     "Downstream classifier x -> W mu(x) + b on a frozen encoder (paper section 4)."
     def __init__(self, model:nn.Module, # a `GaussianAutoencoder`
@@ -132,7 +132,7 @@ def accuracy(classifier:nn.Module, # images -> logits
         hits = sum(int((classifier(xb.to(dev)).argmax(1) == yb.to(dev)).sum()) for xb, yb in zip(x.split(batch_size), y.split(batch_size)))
     return hits / len(x)
 
-# %% ../nbs/08_evaluate.ipynb #3610c9e4
+# %% ../nbs/08_evaluate.ipynb #2edacad1
 def _check_eval_args(eps, steps, restarts, norm):
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not (eps >= 0 and math.isfinite(eps)):
         raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
@@ -140,7 +140,7 @@ def _check_eval_args(eps, steps, restarts, norm):
     if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 1: raise ValueError(f"restarts must be an int >= 1, got {restarts!r}")
     if norm not in ('linf', 'l2'): raise ValueError(f"norm must be 'linf' or 'l2', got {norm!r}")
 
-# %% ../nbs/08_evaluate.ipynb #9e385619
+# %% ../nbs/08_evaluate.ipynb #a9ef1427
 def pgd_attack(classifier:nn.Module, # images -> logits, e.g. `ProbedEncoder`
                x:Tensor, # (N, C, H, W) clean images in `bounds`
                y:Tensor, # (N,) true labels
@@ -192,7 +192,7 @@ def adversarial_accuracy(classifier:nn.Module, # images -> logits
     ok = pgd_attack(classifier, x, y, eps, **kwargs)[1]
     return int(ok.sum()) / len(ok)
 
-# %% ../nbs/08_evaluate.ipynb #853b773f
+# %% ../nbs/08_evaluate.ipynb #b58f9c8f
 def latent_shift(model:nn.Module, # a `GaussianAutoencoder`
                  x:Tensor, # (N, C, H, W) clean images
                  eps:float, # radius of the ball
@@ -225,7 +225,7 @@ def summarise_shift(shift:Tensor, # (N,) latent shifts
     "Mean and 95th percentile of the latent shifts."
     return dict(mean=shift.mean().item(), p95=torch.quantile(shift.float().cpu(), 0.95).item())
 
-# %% ../nbs/08_evaluate.ipynb #59bb3115
+# %% ../nbs/08_evaluate.ipynb #0a045359
 def radius_key(eps:float) -> str:
     "JSON key of a radius: `0.1 -> '0.1'`, `0 -> '0'`."
     return f"{float(eps):g}"
@@ -250,15 +250,15 @@ def _check_run_args(run_dir, radii, steps, restarts, norm, n_test, label_fractio
         raise ValueError(f"n_test must be None (all test images) or an int >= 1, got {n_test!r}")
     labelled_subset(1, label_fraction)                             # raises on a bad fraction
 
-def test_subset(n:int, # test images available
-                n_test:int=None, # how many to attack; None: all
-                seed:int=0, # seed of the subset
-               ) -> Tensor: # (min(n, n_test),) sorted indices
+def attacked_subset(n:int, # test images available
+                    n_test:int=None, # how many to attack; None: all
+                    seed:int=0, # seed of the subset
+                   ) -> Tensor: # (min(n, n_test),) sorted indices
     "The seeded subset of test images that is attacked (the same for every model with the same seed)."
     if n_test is None or n_test >= n: return torch.arange(n)
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:n_test].sort().values
 
-# %% ../nbs/08_evaluate.ipynb #3d2f7527
+# %% ../nbs/08_evaluate.ipynb #829ac2eb
 def evaluate_run(run_dir:str, # a directory written by `train` (config.json, checkpoint.pt)
                  task:str=None, # downstream task; None: the dataset's default task
                  radii:tuple=(0.01, 0.1, 0.2, 0.3), # attack radii (paper: 0.01, 0.1, 0.2, 0.3)
@@ -283,7 +283,7 @@ def evaluate_run(run_dir:str, # a directory written by `train` (config.json, che
     task = tr.default_task if task is None else task
     probe = fit_probe(posterior_means(model, tr.images), tr.labels[task], tr.n_classes[task], label_fraction, seed=seed)
     clf = ProbedEncoder(model, probe)
-    idx = test_subset(len(te), n_test, seed)
+    idx = attacked_subset(len(te), n_test, seed)
     x, y = te.images[idx], te.labels[task][idx]
     rec = dict(task=task, n_test=len(idx),
                attack=dict(norm=norm, steps=steps, restarts=restarts,
@@ -300,7 +300,7 @@ def evaluate_run(run_dir:str, # a directory written by `train` (config.json, che
     if write: _atomic_json(Path(run_dir) / f'eval_{task}.json', rec)
     return rec
 
-# %% ../nbs/08_evaluate.ipynb #aa2767f7
+# %% ../nbs/08_evaluate.ipynb #41914dba
 def plot_robustness(evals:dict, # model name -> an `evaluate_run` record
                     title:str=None, # axes title
                     ax=None, # matplotlib axes; a new figure when None
@@ -318,7 +318,7 @@ def plot_robustness(evals:dict, # model name -> an `evaluate_run` record
     ax.grid(alpha=0.3); ax.legend(fontsize=8)
     return ax.figure
 
-# %% ../nbs/08_evaluate.ipynb #a765330a
+# %% ../nbs/08_evaluate.ipynb #6cde63c4
 @torch.no_grad()
 def _recon(model, x): return model.decode(model.encode(x)[0])
 
@@ -349,7 +349,7 @@ def plot_reconstructions(models:dict, # model name -> `GaussianAutoencoder`
     fig.tight_layout()
     return fig
 
-# %% ../nbs/08_evaluate.ipynb #4343e235
+# %% ../nbs/08_evaluate.ipynb #078ce871
 _PAPER = dict(arch='mlp', latent=32, noise_var=0.25, gamma=10.0, sel='pgd', sel_eps=0.2, sel_steps=50, norm='linf',
               iterations=300_000, batch_size=64, lr=1e-3)
 BUDGETS = {
@@ -377,7 +377,7 @@ def budget_config(data:str, budget:str='quick') -> dict:
     if data not in BUDGETS[budget]: raise ValueError(f"data must be one of {tuple(BUDGETS[budget])} for budget {budget!r}, got {data!r}")
     return BUDGETS[budget][data]
 
-# %% ../nbs/08_evaluate.ipynb #5f37cdf7
+# %% ../nbs/08_evaluate.ipynb #92e85bf3
 def report_table(report:dict) -> str:
     "Plain-text table of a reproduction report: accuracies in %, latent shifts mean / p95."
     ev = report['models']
@@ -410,14 +410,14 @@ def reproduce(data:str='digits', # dataset name (a key of `BUDGETS[budget]`)
     fig.savefig(out / 'robustness.png', bbox_inches='tight'); plt.close(fig)
     models = {n: load_run(r, device=resolve_device(device))[1] for n, r in runs.items()}
     te = load_dataset(data, root=data_root, split='test', seed=seed, image_size=models['vae'].in_shape[-1])
-    fig = plot_reconstructions(models, te.images[test_subset(len(te), 8, seed)], eps=RECON_EPS, seed=seed)
+    fig = plot_reconstructions(models, te.images[attacked_subset(len(te), 8, seed)], eps=RECON_EPS, seed=seed)
     fig.savefig(out / 'reconstructions.png', bbox_inches='tight'); plt.close(fig)
     report = dict(data=data, budget=budget, models=evals, seconds=round(time.time() - t0, 1))
     _atomic_json(out / 'report.json', report)
     print(report_table(report)); print(f"{report['seconds']:.0f} s; report, robustness.png and reconstructions.png in {out}")
     return report
 
-# %% ../nbs/08_evaluate.ipynb #787a966e
+# %% ../nbs/08_evaluate.ipynb #abc06887
 class _Parser(argparse.ArgumentParser):
     "argparse with one-line errors: `prog: error: message`, exit code 2."
     def error(self, message): self.exit(2, f"{self.prog}: error: {message}\n")
@@ -466,7 +466,7 @@ def evaluate_cli(argv:list=None, # arguments after `smooth-vae evaluate`; None: 
     print(json.dumps(rec, indent=1))
     return 0
 
-# %% ../nbs/08_evaluate.ipynb #e2666dd8
+# %% ../nbs/08_evaluate.ipynb #f9706631
 def reproduce_parser() -> argparse.ArgumentParser:
     "Flags of `smooth-vae reproduce`."
     p = _Parser(prog='smooth-vae reproduce', description='Train a VAE and an SE with the same budget, evaluate both with '

@@ -66,7 +66,7 @@ def main():
     from smooth_vae.data import load_dataset
     from smooth_vae.models import model_config
     from smooth_vae.train import TrainConfig, train, load_run
-    from smooth_vae.evaluate import posterior_means, fit_probe, ProbedEncoder, accuracy, pgd_attack, test_subset, BUDGETS
+    from smooth_vae.evaluate import posterior_means, fit_probe, ProbedEncoder, accuracy, pgd_attack, attacked_subset, BUDGETS
     torch.set_num_threads(a.threads)
     tmp = tempfile.mkdtemp(prefix='bench_attack_')
     runs = a.runs or [train(TrainConfig(model=m, data='digits', out=os.path.join(tmp, m), **BUDGETS['quick']['digits']['train']),
@@ -80,7 +80,7 @@ def main():
         task = tr.default_task
         probe = fit_probe(posterior_means(model, tr.images), tr.labels[task], tr.n_classes[task])
         clf = ProbedEncoder(model, probe).eval()
-        idx = test_subset(len(te), a.n_test)
+        idx = attacked_subset(len(te), a.n_test)
         x, y = te.images[idx], te.labels[task][idx]
         blob = dict(config=model_config(model), model=model.state_dict(), probe=probe.state_dict(), x=x, y=y,
                     radii=a.radii, steps=a.steps, restarts=a.restarts, seeds=a.seeds)
