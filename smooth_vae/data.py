@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, torch
 from torch import Tensor
+from .checks import check_bool, check_choice, check_int, check_path, check_seed
 
 # %% ../nbs/05_data.ipynb #99c482c1
 DATASETS = ('digits', 'mnist', 'fashion_mnist', 'color_mnist', 'celeba')
@@ -28,25 +29,17 @@ _TASKS = {'digits': {'digit': 10}, 'mnist': {'digit': 10}, 'fashion_mnist': {'it
 _DEFAULT_TASK = {'digits': 'digit', 'mnist': 'digit', 'fashion_mnist': 'item', 'color_mnist': 'digit', 'celeba': 'Smiling'}
 
 # %% ../nbs/05_data.ipynb #ba24d592
-def _check_name(name):
-    if name not in DATASETS: raise ValueError(f"name must be one of {DATASETS}, got {name!r}")
-
-def _check_size(image_size):
-    if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)) or image_size <= 0:
-        raise ValueError(f"image_size must be a positive int, got {image_size!r}")
-
 def dataset_shape(name:str, # one of `DATASETS`
                   image_size:int=64, # side of the square CelebA images (other datasets have a fixed size)
                  ) -> tuple: # (C, H, W) of one image
     "Image shape of dataset `name`, without loading it."
-    _check_name(name); _check_size(image_size)
+    name, image_size = check_choice('name', name, DATASETS), check_int('image_size', image_size, lo=1)
     return {'digits': (1, 8, 8), 'mnist': (1, 28, 28), 'fashion_mnist': (1, 28, 28),
-            'color_mnist': (3, 28, 28), 'celeba': (3, int(image_size), int(image_size))}[name]
+            'color_mnist': (3, 28, 28), 'celeba': (3, image_size, image_size)}[name]
 
 def dataset_tasks(name:str) -> list: # task names; labels[task] holds the class of each image
     "Downstream tasks of dataset `name` (paper Table 1-2), without loading it."
-    _check_name(name)
-    return list(_TASKS[name])
+    return list(_TASKS[check_choice('name', name, DATASETS)])
 
 # %% ../nbs/05_data.ipynb #20c746ea
 @dataclass
@@ -134,14 +127,22 @@ def _find(dirs, fn):
 
 # %% ../nbs/05_data.ipynb #45e96620
 def _download(name, root):
+    "Fetch dataset `name` into `root` with torchvision's downloader (it skips files already there)."
     import torchvision.datasets as tvd
     cls = {'mnist': tvd.MNIST, 'fashion_mnist': tvd.FashionMNIST, 'color_mnist': tvd.MNIST, 'celeba': tvd.CelebA}[name]
     root = data_home() if root is None else Path(root)
-    if name == 'celeba': cls(str(root), split='all', target_type='attr', download=True)
-    else: cls(str(root), train=True, download=True)         # fetches train and test files into root/<Name>/raw
+    try:
+        if name == 'celeba': cls(str(root), split='all', target_type='attr', download=True)
+        else: cls(str(root), train=True, download=True)     # fetches train and test files into root/<Name>/raw
+    except (OSError, RuntimeError) as e:
+        raise RuntimeError(f"{name}: downloading with torchvision into {root} failed ({e}); check the network, "
+                           f"or place the files there yourself and drop --download") from None
+
+_HOW = ("fetch them with torchvision: `smooth-vae train --download` (Python: download=True), "
+        "or point --data-root (Python: root=) at a folder that holds them")
 
 def _missing_idx(name, dirs, fn):
-    how = "pass download=True (CLI: --download) to fetch them with torchvision"
+    how = _HOW
     if name == 'fashion_mnist': how += ", or `apt-get install dataset-fashion-mnist` and leave the root unset"
     return FileNotFoundError(f"{name}: {fn}[.gz] not found in {', '.join(map(str, dirs))}. Expected torchvision's layout "
                              f"ROOT/{_TV_DIR[name]}/raw/{{train,t10k}}-{{images-idx3,labels-idx1}}-ubyte[.gz] (or the same files "
@@ -190,8 +191,8 @@ def _celeba_dir(root):
     for d in (base/'celeba', base):
         if (d/'list_attr_celeba.txt').is_file(): return d
     raise FileNotFoundError(f"celeba: list_attr_celeba.txt not found in {base/'celeba'} or {base}. Expected torchvision's layout "
-                            f"ROOT/celeba/{{{', '.join(CELEBA_FILES)}}}; pass download=True (CLI: --download) to fetch it with "
-                            f"torchvision (needs gdown and Google Drive access), or unpack the official files there.")
+                            f"ROOT/celeba/{{{', '.join(CELEBA_FILES)}}}; {_HOW} "
+                            f"(CelebA's download needs gdown and Google Drive access; or unpack the official files there).")
 
 def _read_celeba_attrs(path):
     lines = path.read_text().splitlines()
@@ -249,21 +250,20 @@ def _load_celeba(root, split, image_size, limit):
 def load_dataset(name:str, # one of `DATASETS`
                  root:str|Path=None, # data root (torchvision layout); None: `data_home()` (+ Debian's Fashion-MNIST)
                  split:str='train', # 'train' or 'test' ('valid' too for celeba)
-                 download:bool=False, # fetch missing MNIST/Fashion-MNIST/CelebA files with torchvision first
                  seed:int=0, # seeds the colours of color_mnist
                  image_size:int=64, # side of the CelebA images
+                 download:bool=False, # fetch missing MNIST/Fashion-MNIST/CelebA files with torchvision first
                  limit:int=None, # celeba only: keep the first `limit` images of the split
                 ) -> ImageDataset:
     "Load dataset `name` as float images in [0, 1] with a label vector per task."
-    _check_name(name); _check_size(image_size)
-    splits = SPLITS + (('valid',) if name == 'celeba' else ())
-    if split not in splits: raise ValueError(f"split must be one of {splits} for {name}, got {split!r}")
-    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 0):
-        raise ValueError(f"limit must be None or an int >= 0, got {limit!r}")
+    name, root = check_choice('name', name, DATASETS), check_path('root', root, none_ok=True)
+    split = check_choice('split', split, SPLITS + (('valid',) if name == 'celeba' else ()))
+    seed, image_size = check_seed('seed', seed), check_int('image_size', image_size, lo=1)
+    download, limit = check_bool('download', download), check_int('limit', limit, lo=0, none_ok=True)
     if download and name != 'digits': _download(name, root)
     if name == 'digits': return _load_digits(split)
     if name == 'color_mnist': return _load_color_mnist(root, split, seed)
-    if name == 'celeba': return _load_celeba(root, split, int(image_size), limit)
+    if name == 'celeba': return _load_celeba(root, split, image_size, limit)
     return _load_mnist(name, root, split)
 
 # %% ../nbs/05_data.ipynb #a06f1118

@@ -10,6 +10,7 @@ __all__ = ['LOGVAR_MIN', 'LOGVAR_MAX', 'ARCHS', 'HIDDEN', 'CONV_LAYERS', 'soft_c
 import math
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
+from .checks import ConfigError, check_choice, check_int, check_number
 
 # %% ../nbs/06_models.ipynb #8d7ee36c
 LOGVAR_MIN, LOGVAR_MAX = -10., 5.
@@ -41,7 +42,8 @@ def mlp(n_in:int, n_out:int, hidden:int=HIDDEN, layers:int=4) -> nn.Sequential:
     dims = [n_in] + [hidden] * layers
     return nn.Sequential(*[m for a, b in zip(dims, dims[1:]) for m in (nn.Linear(a, b), nn.ReLU())], nn.Linear(hidden, n_out))
 
-def _fold(size):
+def _feature_side(size:int) -> int:
+    "Side of the last feature map of the conv stack for `size` x `size` images: size ← (size + 2p − k) // s + 1 per layer."
     for _, k, s, p in CONV_LAYERS[size]: size = (size + 2 * p - k) // s + 1
     return size
 
@@ -50,12 +52,12 @@ def conv_encoder(in_shape:tuple, n_out:int) -> nn.Sequential:
     "Strided 32-32-64-64 convolutions, a dense layer of 200 ReLU units, a linear head of `n_out`."
     c, size, mods = in_shape[0], in_shape[1], []
     for co, k, s, p in CONV_LAYERS[size]: mods += [nn.Conv2d(c, co, k, s, p), nn.ReLU()]; c = co
-    return nn.Sequential(*mods, nn.Flatten(), nn.Linear(c * _fold(size) ** 2, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, n_out))
+    return nn.Sequential(*mods, nn.Flatten(), nn.Linear(c * _feature_side(size) ** 2, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, n_out))
 
 def conv_decoder(latent:int, out_shape:tuple) -> nn.Sequential:
     "Mirror of `conv_encoder`: dense layers, then transposed convolutions back to `out_shape`, sigmoid mean."
     size, layers = out_shape[1], CONV_LAYERS[out_shape[1]]
-    c, f = layers[-1][0], _fold(out_shape[1])
+    c, f = layers[-1][0], _feature_side(out_shape[1])
     mods = [nn.Linear(latent, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, c * f * f), nn.ReLU(), nn.Unflatten(1, (c, f, f))]
     outs = [l[0] for l in layers[:-1]][::-1] + [out_shape[0]]              # channels after each transposed conv
     for (_, k, s, p), co in zip(layers[::-1], outs): mods += [nn.ConvTranspose2d(c, co, k, s, p), nn.ReLU()]; c = co
@@ -96,16 +98,16 @@ class GaussianAutoencoder(nn.Module):
     def extra_repr(self): return f"arch={self.arch!r}, in_shape={self.in_shape}, latent={self.latent}, noise_var={self.noise_var}"
 
 # %% ../nbs/06_models.ipynb #89d44910
-def _check_model_args(arch, in_shape, latent, noise_var):
-    if arch not in ARCHS: raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
-    if len(in_shape) != 3 or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in in_shape):
-        raise ValueError(f"in_shape must be 3 positive ints (C, H, W), got {in_shape!r}")
-    if isinstance(latent, bool) or not isinstance(latent, int) or latent <= 0: raise ValueError(f"latent must be a positive int, got {latent!r}")
-    if isinstance(noise_var, bool) or not isinstance(noise_var, (int, float)) or not 0 < noise_var < math.inf:
-        raise ValueError(f"noise_var must be a positive finite float, got {noise_var!r}")
+def _check_model_args(arch, in_shape, latent, noise_var) -> tuple:
+    "Check `build_model`'s arguments; return them normalised (in_shape as a tuple of ints)."
+    arch, latent, noise_var = check_choice('arch', arch, ARCHS), check_int('latent', latent, lo=1), check_number('noise_var', noise_var, lo=0, lo_open=True)
+    try: in_shape = tuple(check_int('in_shape', s, lo=1) for s in in_shape)
+    except (ConfigError, TypeError): in_shape = None
+    if in_shape is None or len(in_shape) != 3: raise ConfigError('in_shape', "must be 3 integers >= 1 (C, H, W)")
     c, hgt, w = in_shape
     if arch == 'conv' and (c not in (1, 3) or hgt != w or hgt not in CONV_LAYERS):
-        raise ValueError(f"arch='conv' needs 1 or 3 channels of 28x28 or 64x64 images, got in_shape {in_shape}; use arch='mlp'")
+        raise ConfigError('arch', f"'conv' needs 1 or 3 channels of 28x28 or 64x64 images, got in_shape {in_shape}; use arch='mlp'")
+    return arch, in_shape, latent, noise_var
 
 def build_model(arch:str='mlp', # 'mlp' (any image size) or 'conv' (28x28 or 64x64, 1 or 3 channels)
                 in_shape:tuple=(1, 28, 28), # (C, H, W) of the images
@@ -113,8 +115,7 @@ def build_model(arch:str='mlp', # 'mlp' (any image size) or 'conv' (28x28 or 64x
                 noise_var:float=0.25, # v, observation noise variance (paper: 0.25, 0.5, 1, 2)
                ) -> GaussianAutoencoder:
     "Encoder-decoder pair of paper C.1 for images of shape `in_shape`."
-    in_shape = tuple(int(s) if hasattr(s, '__index__') and not isinstance(s, bool) else s for s in in_shape)
-    _check_model_args(arch, in_shape, latent, noise_var)
+    arch, in_shape, latent, noise_var = _check_model_args(arch, in_shape, latent, noise_var)
     if arch == 'mlp':
         n = math.prod(in_shape)
         enc = nn.Sequential(nn.Flatten(), mlp(n, 2 * latent))

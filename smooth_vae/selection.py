@@ -4,12 +4,11 @@
 
 # %% ../nbs/04_selection.ipynb #b06d64bb
 from __future__ import annotations
-import math
 from contextlib import contextmanager
 from typing import Callable
 import torch
 from torch import Tensor, nn
-from .gaussians import entropic_wd
+from .checks import ConfigError, check_choice, check_int, check_number
 
 # %% auto #0
 __all__ = ['NORMS', 'feasible_box', 'project', 'random_in_ball', 'default_step_size', 'pgd', 'wd_grad_b', 'eval_mode',
@@ -18,19 +17,14 @@ __all__ = ['NORMS', 'feasible_box', 'project', 'random_in_ball', 'default_step_s
 # %% ../nbs/04_selection.ipynb #68bd67ed
 NORMS = ('linf', 'l2')
 
-def _check_attack(eps, steps=0, norm='linf', step_size=None, bounds=(0., 1.)):
-    "Raise `ValueError` naming the first bad attack argument."
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not math.isfinite(eps) or eps < 0:
-        raise ValueError(f"eps must be a finite number >= 0 (the radius of the ball), got {eps!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an int >= 0 (the iteration budget L), got {steps!r}")
-    if norm not in NORMS: raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
-    if step_size is not None and (isinstance(step_size, bool) or not isinstance(step_size, (int, float))
-                                  or not math.isfinite(step_size) or step_size <= 0):
-        raise ValueError(f"step_size must be None or a finite number > 0, got {step_size!r}")
+def _check_attack(eps, steps=0, norm='linf', step_size=None, bounds=(0., 1.)) -> tuple:
+    "Check the attack arguments (`ConfigError` naming the first bad one); return them normalised."
+    eps, steps = check_number('eps', eps, lo=0), check_int('steps', steps, lo=0)
+    norm, step_size = check_choice('norm', norm, NORMS), check_number('step_size', step_size, lo=0, lo_open=True, none_ok=True)
     try: lo, hi = bounds; ok = float(lo) < float(hi)
     except (TypeError, ValueError): ok = False
-    if not ok: raise ValueError(f"bounds must be a pair (lo, hi) of numbers with lo < hi, got {bounds!r}")
+    if not ok: raise ConfigError('bounds', f"must be a pair (lo, hi) of numbers with lo < hi, got {bounds!r}")
+    return eps, steps, norm, step_size, (float(lo), float(hi))
 
 # %% ../nbs/04_selection.ipynb #d48f6b8b
 def _per_example(v:Tensor, # (B,) one number per example
@@ -54,7 +48,7 @@ def feasible_box(x:Tensor, # (B, ...) clean inputs
     if norm == 'linf': return (x - eps).clamp_(min=lo), (x + eps).clamp_(max=hi)
     return float(lo), float(hi)
 
-def project(xa:Tensor, # (B, ...) candidate points x'
+def project(x_adv:Tensor, # (B, ...) candidate points x'
             x:Tensor, # (B, ...) clean inputs
             eps:float, # radius of the ball
             norm:str, # 'linf' or 'l2'
@@ -62,13 +56,13 @@ def project(xa:Tensor, # (B, ...) candidate points x'
            ) -> Tensor: # (B, ...) feasible points
     "x' ← clip(x + Π_eps(x' − x), lo, hi): onto the ball around x, then into the data range."
     if norm == 'l2':
-        d = xa - x
-        xa = x + d * _per_example(eps / _norms(d).clamp_min(eps), d) if eps > 0 else x.clone()
-    return torch.clamp(xa, *box)
+        d = x_adv - x
+        x_adv = x + d * _per_example(eps / _norms(d).clamp_min(eps), d) if eps > 0 else x.clone()
+    return torch.clamp(x_adv, *box)
 
 # %% ../nbs/04_selection.ipynb #f56ef3da
 def _random_point(x:Tensor, eps:float, norm:str, box:tuple, generator=None) -> Tensor: # (B, ...) x + d, clipped
-    "x + d with d uniform in the ball, clipped to `box`."
+    "x + d with d uniform in the ball, clipped to `box`; ℓ∞: d = 2 eps u − eps, u ~ U[0, 1) (in place)."
     kw = dict(generator=generator, device=x.device, dtype=x.dtype)
     if norm == 'linf': return torch.rand(x.shape, **kw).mul_(2 * eps).sub_(eps).add_(x).clamp_(*box)
     g = torch.randn(x.shape, **kw)
@@ -82,7 +76,7 @@ def random_in_ball(x:Tensor, # (B, ...) clean inputs
                    generator:torch.Generator=None, # on x's device; None: torch's global generator
                   ) -> Tensor: # (B, ...) perturbation d with x + d feasible
     "A perturbation uniform in the ℓ∞ or ℓ2 ball of radius eps, then clipped to the data range (paper 3.1, random selection)."
-    _check_attack(eps, 0, norm, None, bounds)
+    eps, _, norm, _, bounds = _check_attack(eps, 0, norm, None, bounds)
     x = x.detach()
     return _random_point(x, eps, norm, feasible_box(x, eps, norm, bounds), generator) - x
 
@@ -92,23 +86,25 @@ def default_step_size(eps:float, # radius of the ball
                       norm:str='linf', # 'linf' or 'l2' (the rule is the same in the ball's own norm)
                      ) -> float: # the step alpha
     "Madry et al. (2018): alpha = 2.5 eps / L, so L steps can cross the ball from any start; 0 when L = 0."
-    _check_attack(eps, steps, norm)
-    return 2.5 * eps / steps if steps else 0.
+    eps, steps, *_ = _check_attack(eps, steps, norm)
+    return _step_size(eps, steps)
+
+def _step_size(eps, steps): return 2.5 * eps / steps if steps else 0.
 
 # %% ../nbs/04_selection.ipynb #ba7cf4ca
-def _ascent(xa:Tensor, # (b, ...) current points (detached)
+def _ascent(x_adv:Tensor, # (b, ...) current points (detached)
             x:Tensor, # (b, ...) clean inputs
-            grad:Tensor, # (b, ...) gradient of the gain at xa
+            grad:Tensor, # (b, ...) gradient of the gain at x_adv
             alpha:float, # step size
             eps:float, # radius of the ball
             norm:str, # 'linf' or 'l2'
             box:tuple, # from `feasible_box`
            ) -> Tensor: # (b, ...) the next feasible points
-    "One PGD step: signed (ℓ∞) or normalised (ℓ2) gradient ascent, then `project`."
+    "One PGD step, x' ← clip(x' + α sign(∇)) (ℓ∞; `grad` is overwritten) or project(x' + α ∇/‖∇‖₂) (ℓ2)."
     if norm == 'linf':                                          # the box already holds the ball: one clamp
         step = grad.sign_() if grad.is_contiguous() else grad.sign()
-        return torch.add(xa, step, alpha=alpha).clamp_(*box)
-    return project(xa + alpha * grad / _per_example(_norms(grad).clamp_min(1e-12), grad), x, eps, norm, box)
+        return torch.add(x_adv, step, alpha=alpha).clamp_(*box)
+    return project(x_adv + alpha * grad / _per_example(_norms(grad).clamp_min(1e-12), grad), x, eps, norm, box)
 
 def _shrink(box:tuple, keep:Tensor) -> tuple:
     "The rows `keep` of the per-example limits in `box` (numbers stay numbers)."
@@ -126,30 +122,34 @@ def pgd(objective:Callable, # (x_adv (b, ...), live) -> (gain, done): see above;
         generator:torch.Generator=None, # for the random start, on x's device; None: global generator
        ) -> Tensor: # (B, ...) x_adv, detached, in the ball around x and in the data range
     "Projected gradient ascent (Madry et al., 2018) of a per-example gain over the ℓ∞/ℓ2 ball ∩ data range."
-    _check_attack(eps, steps, norm, step_size, bounds)
+    eps, steps, norm, step_size, bounds = _check_attack(eps, steps, norm, step_size, bounds)
+    return _pgd(objective, x, eps, steps, norm, step_size, bounds, random_start, generator)
+
+def _pgd(objective, x, eps, steps, norm, step_size, bounds, random_start=True, generator=None):
+    "`pgd` on checked arguments."
     x = x.detach()
     if x.is_inference(): x = x.clone()
     box = feasible_box(x, eps, norm, bounds)
-    xa = _random_point(x, eps, norm, box, generator) if random_start else x.clone()
-    if steps == 0 or eps == 0: return xa
-    alpha = default_step_size(eps, steps, norm) if step_size is None else step_size
-    xl, live, adv = x, slice(None), None
+    x_adv = _random_point(x, eps, norm, box, generator) if random_start else x.clone()
+    if steps == 0 or eps == 0: return x_adv
+    alpha = _step_size(eps, steps) if step_size is None else step_size
+    x_live, live, out = x, slice(None), None                    # the clean inputs of the examples still running
     with torch.enable_grad():
         for _ in range(steps):
-            xa.requires_grad_()
-            gain, done = objective(xa, live)
-            if isinstance(gain, tuple): grad, = torch.autograd.grad(gain[0], xa, gain[1])
-            else: grad, = torch.autograd.grad(gain.sum(), xa)
-            xa, prev = _ascent(xa.detach(), xl, grad, alpha, eps, norm, box), xa.detach()
+            x_adv.requires_grad_()
+            gain, done = objective(x_adv, live)
+            if isinstance(gain, tuple): grad, = torch.autograd.grad(gain[0], x_adv, gain[1])
+            else: grad, = torch.autograd.grad(gain.sum(), x_adv)
+            x_adv, x_prev = _ascent(x_adv.detach(), x_live, grad, alpha, eps, norm, box), x_adv.detach()
             if done is not None and bool(done.any()):             # retire: keep the point that was done
-                if adv is None: adv, idx = x.clone(), torch.arange(len(x), device=x.device)
-                adv[idx[done]] = prev[done]
+                if out is None: out, idx = x.clone(), torch.arange(len(x), device=x.device)
+                out[idx[done]] = x_prev[done]
                 keep = ~done
-                idx, xl, xa, box, live = idx[keep], xl[keep], xa[keep], _shrink(box, keep), idx[keep]
+                idx, x_live, x_adv, box, live = idx[keep], x_live[keep], x_adv[keep], _shrink(box, keep), idx[keep]
                 if len(idx) == 0: break
-    if adv is None: return xa
-    adv[idx] = xa
-    return adv
+    if out is None: return x_adv
+    out[idx] = x_adv
+    return out
 
 # %% ../nbs/04_selection.ipynb #2de18759
 def wd_grad_b(mu_a:Tensor, # (..., D) means of q(z|x)
@@ -158,7 +158,7 @@ def wd_grad_b(mu_a:Tensor, # (..., D) means of q(z|x)
               var_b:Tensor, # (..., D) variances of q(z|x')
               gamma:float, # coupling strength >= 0
              ) -> tuple: # (dWD/dmu_b, dWD/dlog var_b), each (..., D)
-    "Closed-form gradient of the entropic WD (appendix C) with respect to the mean and log-variance of q_b."
+    "Closed-form gradient of the entropic WD (appendix C): (γ(μ_b − μ_a), γΣ_b/2 − (u + 1)/4) with u = √(1 + 4γ²Σ_aΣ_b)."
     u = torch.addcmul(var_b.new_ones(()), var_a, var_b, value=4 * gamma ** 2).sqrt_()   # few kernels: it runs every step
     return torch.sub(mu_b, mu_a).mul_(gamma), u.add_(1).mul_(-0.25).add_(var_b, alpha=gamma / 2)
 
@@ -180,15 +180,15 @@ def select_random(x:Tensor, # (B, ...) clean inputs in the data range
                   generator:torch.Generator=None, # on x's device; None: global generator
                  ) -> Tensor: # (B, ...) fictive points x', detached
     "Random selection (paper 3.1, Fig 7a): x' uniform in the eps-ball around x, clipped to the data range."
-    _check_attack(eps, 0, norm, None, bounds)
+    eps, _, norm, _, bounds = _check_attack(eps, 0, norm, None, bounds)
+    return _select_random(x, eps, norm, bounds, generator)
+
+def _select_random(x, eps, norm, bounds=(0., 1.), generator=None):
+    "`select_random` on checked arguments."
     x = x.detach()
     return _random_point(x, eps, norm, feasible_box(x, eps, norm, bounds), generator)
 
 # %% ../nbs/04_selection.ipynb #5fbbf28b
-def _check_gamma(gamma):
-    if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not math.isfinite(gamma) or gamma < 0:
-        raise ValueError(f"gamma must be a finite number >= 0 (the coupling strength), got {gamma!r}")
-
 def select_pgd(model:nn.Module, # has `.encode(x) -> (mu (B, D), logvar (B, D))`
                x:Tensor, # (B, ...) clean inputs in the data range
                eps:float, # radius of the ball
@@ -200,8 +200,12 @@ def select_pgd(model:nn.Module, # has `.encode(x) -> (mu (B, D), logvar (B, D))`
                generator:torch.Generator=None, # for the random start; None: global generator
               ) -> Tensor: # (B, ...) fictive points x', detached
     "Adversarial selection (paper 3.1, E.3): x' maximising WD_gamma(q(·|x), q(·|x')) over the eps-ball by PGD."
-    _check_attack(eps, steps, norm, step_size, bounds); _check_gamma(gamma)
-    if steps == 0 or eps == 0: return select_random(x, eps, norm, bounds, generator)
+    eps, steps, norm, step_size, bounds = _check_attack(eps, steps, norm, step_size, bounds)
+    return _select_pgd(model, x, eps, steps, check_number('gamma', gamma, lo=0), norm, step_size, bounds, generator)
+
+def _select_pgd(model, x, eps, steps, gamma, norm, step_size=None, bounds=(0., 1.), generator=None):
+    "`select_pgd` on checked arguments: the training step calls this once per batch."
+    if steps == 0 or eps == 0: return _select_random(x, eps, norm, bounds, generator)
     with eval_mode(model):
         with torch.no_grad():
             mu_a, logvar_a = model.encode(x)
@@ -212,4 +216,4 @@ def select_pgd(model:nn.Module, # has `.encode(x) -> (mu (B, D), logvar (B, D))`
                 g_mu, g_lv = wd_grad_b(mu_a[live], var_a[live], mu_b.float(), logvar_b.float().exp(), gamma)
             if mu_b.dtype != g_mu.dtype: g_mu, g_lv = g_mu.to(mu_b.dtype), g_lv.to(logvar_b.dtype)   # bf16 autocast
             return ((mu_b, logvar_b), (g_mu, g_lv)), None
-        return pgd(wd_gradient, x, eps, steps, norm, step_size, bounds, generator=generator)
+        return _pgd(wd_gradient, x, eps, steps, norm, step_size, bounds, generator=generator)
