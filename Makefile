@@ -27,7 +27,7 @@ $(BIN)/.installed: settings.ini setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(TORCH_SPEC)
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[dev,sweep]"
 	@touch $@
 
 install: $(BIN)/.installed   ## create .venv and install the package with its dev tools
@@ -41,9 +41,9 @@ test: install                ## fast tests: every notebook, skipping cells flagg
 test-slow: install           ## also run the cells flagged `#| slow` (benchmarks, longer trainings)
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python tools/nbtest.py --flags slow $(TEST_ARGS)
 
-docs: install                ## nbdev_docs with Quarto; an offline static site in _docs/ without it
+docs: install                ## nbdev_docs with Quarto; without it an offline site in _docs/ (nbdev + pandoc, no download)
 	@if command -v quarto >/dev/null; then $(BIN)/nbdev_docs; \
-	else echo "quarto not found: building the offline docs in _docs/ (no download)"; \
+	else echo "quarto not found: building the offline docs in _docs/ with pandoc (open _docs/index.html)"; \
 	  $(BIN)/python tools/offline_docs.py site && $(BIN)/python tools/offline_docs.py check; fi
 
 readme: install              ## README.md from nbs/index.ipynb (same generator on every machine)
@@ -55,8 +55,8 @@ nbs: install                 ## re-execute every notebook in place so its saved 
 check-sync: install          ## what CI checks: clean notebooks, library and README in sync
 	$(BIN)/python tools/check_sync.py
 
-lab: install                 ## JupyterLab on the notebooks
-	$(BIN)/jupyter lab nbs
+lab: install                 ## JupyterLab on the notebooks (--allow-root when run as root, e.g. in a container)
+	$(BIN)/jupyter lab nbs $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 clean:
 	rm -rf _docs _proc

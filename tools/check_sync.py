@@ -1,92 +1,53 @@
 """Fail when the notebooks, the library and README.md are out of sync (what CI checks).
 
-    python tools/check_sync.py              # check a scratch copy; the working tree is not modified
-    python tools/check_sync.py --in-place   # run nbdev_clean/nbdev_export on the working tree itself (fixes it)
+    python tools/check_sync.py              # runs nbdev_clean and nbdev_export on a scratch copy; the tree is untouched
+    python tools/check_sync.py --in-place   # runs them on the working tree itself (fixes it)
 
-Problems, one line each (exit 1 if any):
-- `nbdev_clean` would change a notebook (unstripped metadata or outputs noise),
-- `nbdev_export` would change, add or remove a file under the library folder (notebooks and library out of sync),
-- a generated module names a source notebook that no longer exists,
-- README.md (or its figures) differs from what `tools/offline_docs.py readme` makes from nbs/index.ipynb.
-Works by hashing files before and after running the tools (no git: it may run in a dirty working tree)."""
-from __future__ import annotations
-import argparse, hashlib, json, re, shutil, subprocess, sys, tempfile
+One line per problem (exit 1 if any): a notebook that is not valid JSON or that nbdev_clean would change; a
+library file nbdev_export would change, add or remove; a module whose source notebook is gone; README.md or
+its figures differing from `tools/offline_docs.py readme`. Compares file hashes, so a dirty tree is fine."""
+import hashlib, json, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-SKIP = ('__pycache__', '.ipynb_checkpoints')
+ROOT, BIN = Path(__file__).resolve().parent.parent, Path(sys.executable).parent
+SKIP = shutil.ignore_patterns('__pycache__', '.ipynb_checkpoints')
 
-def _cfg(root:Path) -> dict:
-    import configparser
-    cp = configparser.ConfigParser(); cp.read(root/'settings.ini', encoding='utf-8')
-    return dict(cp['DEFAULT'])
+def snapshot(folder:Path, pattern:str='*') -> dict:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob(pattern)
+            if p.is_file() and not {'__pycache__', '.ipynb_checkpoints'} & set(p.parts)}
 
-def snapshot(folder:Path, pattern:str='*') -> dict[str, str]:
-    "sha256 of every file under `folder` matching `pattern` (relative posix path -> hex digest)."
-    if not folder.exists(): return {}
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob(pattern)) if p.is_file() and not any(s in p.parts for s in SKIP)}
+def changes(tool:str, folder:Path, pattern:str, work:Path) -> list:
+    "Run an nbdev tool in `work`; name the files under `folder` it changed, created or deleted."
+    before = snapshot(folder, pattern)
+    p = subprocess.run([str(BIN/tool)], cwd=work, capture_output=True, text=True)
+    out = [f'{tool} failed (exit {p.returncode}): {(p.stdout + p.stderr).strip()[-300:]}'] if p.returncode else []
+    after = snapshot(folder, pattern)
+    return out + [f'{tool} {how} {folder.name}/{f}: run `{tool}` and commit' for f, how in sorted(
+        [(f, 'changed') for f in before.keys() & after.keys() if before[f] != after[f]]
+        + [(f, 'created') for f in after.keys() - before.keys()] + [(f, 'deleted') for f in before.keys() - after.keys()])]
 
-def diff(before:dict, after:dict) -> list[tuple[str, str]]:
-    "[(path, 'changed'|'created'|'deleted')] between two snapshots."
-    return sorted([(p, 'changed') for p in before.keys() & after.keys() if before[p] != after[p]]
-                  + [(p, 'created') for p in after.keys() - before.keys()]
-                  + [(p, 'deleted') for p in before.keys() - after.keys()])
-
-def run(cmd:list, cwd:Path) -> tuple[int, str]:
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    return p.returncode, (p.stdout + p.stderr).strip()
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--in-place', action='store_true', help='run the tools on the working tree (leaves their changes)')
-    a = ap.parse_args(argv)
-    cfg = _cfg(ROOT)
-    nbs_name, lib_name = cfg.get('nbs_path', 'nbs'), cfg.get('lib_path', cfg.get('lib_name'))
-    problems = []
-    tmp = None
-    if a.in_place: work = ROOT
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix='check_sync-'))
-        work = tmp/'repo'; work.mkdir()
-        ign = shutil.ignore_patterns(*SKIP)
+def main(in_place:bool) -> int:
+    problems, tmp = [], None
+    work = ROOT if in_place else Path(tmp := tempfile.mkdtemp(prefix='check_sync-'))
+    if not in_place:
         for f in ('settings.ini', 'setup.py', 'pyproject.toml', '_quarto.yml'):
             if (ROOT/f).exists(): shutil.copy2(ROOT/f, work/f)
-        shutil.copytree(ROOT/nbs_name, work/nbs_name, symlinks=True, ignore=ign)
-        if (ROOT/lib_name).exists(): shutil.copytree(ROOT/lib_name, work/lib_name, symlinks=True, ignore=ign)
-    nbs, lib = work/nbs_name, work/lib_name
+        for d in ('nbs', 'smooth_vae'): shutil.copytree(ROOT/d, work/d, ignore=SKIP)
     try:
-        for nb in sorted(nbs.rglob('*.ipynb')):
-            if any(s in nb.parts for s in SKIP): continue
+        for nb in sorted((work/'nbs').rglob('*.ipynb')):
             try: json.loads(nb.read_text(encoding='utf-8'))
-            except Exception as e: problems.append(f'{nb.relative_to(work).as_posix()} is not a valid notebook ({type(e).__name__}: {e})')
-        before = snapshot(nbs, '*.ipynb')
-        rc, out = run([str(BIN/'nbdev_clean')], work)
-        if rc: problems.append(f'nbdev_clean failed (exit {rc}): {out.splitlines()[-1] if out else ""}')
-        for p, how in diff(before, snapshot(nbs, '*.ipynb')):
-            problems.append(f'nbdev_clean {"changed" if how == "changed" else how} {nbs_name}/{p}'
-                            f'{" (now cleaned)" if a.in_place else ": run nbdev_clean and commit"}')
-        before = snapshot(lib)
-        rc, out = run([str(BIN/'nbdev_export')], work)
-        if rc: problems.append(f'nbdev_export failed (exit {rc}): {out.splitlines()[-1] if out else ""}')
-        for p, how in diff(before, snapshot(lib)):
-            problems.append(f'nbdev_export {how} {lib_name}/{p}: the library is out of sync with the notebooks'
-                            f'{" (now exported)" if a.in_place else "; run nbdev_export and commit"}')
-        for py in sorted(lib.rglob('*.py')):                        # a module whose notebook is gone stays behind
+            except ValueError as e: problems.append(f'nbs/{nb.name} is not a valid notebook ({e})')
+        problems += changes('nbdev_clean', work/'nbs', '*.ipynb', work)
+        problems += changes('nbdev_export', work/'smooth_vae', '*', work)
+        for py in sorted((work/'smooth_vae').rglob('*.py')):             # a module whose notebook is gone stays behind
             m = re.search(r'AUTOGENERATED! DO NOT EDIT! File to edit: (\S+?)\.?\s*$', py.read_text(encoding='utf-8')[:500], re.M)
-            if m and not (py.parent/m.group(1)).resolve().exists():
-                problems.append(f'{py.relative_to(work).as_posix()} was generated from {m.group(1)}, which does not exist: delete the module')
+            if m and not (py.parent/m.group(1)).exists(): problems.append(f'smooth_vae/{py.name} comes from {m.group(1)}, which is gone: delete it')
     finally:
         if tmp: shutil.rmtree(tmp, ignore_errors=True)
-    rc, out = run([sys.executable, str(ROOT/'tools'/'offline_docs.py'), 'readme', '--check'], ROOT)
-    if rc:
-        lines = [l for l in out.splitlines() if l.strip()]
-        msg = next((l for l in reversed(lines) if 'README' in l or 'ERROR' in l), lines[-1] if lines else f'exit {rc}')
-        problems.append(msg)
-    for p in problems: print(p)
-    print(f'check_sync: {len(problems)} problem(s)' if problems else
-          'check_sync: notebooks clean, library exported, README.md in sync')
+    p = subprocess.run([sys.executable, str(ROOT/'tools'/'offline_docs.py'), 'readme', '--check'], cwd=ROOT, capture_output=True, text=True)
+    if p.returncode: problems.append(([l for l in p.stderr.splitlines() if 'README' in l or 'ERROR' in l] or [p.stderr.strip()[-300:]])[-1])
+    for line in problems: print(line)
+    print(f'check_sync: {len(problems)} problem(s)' if problems else 'check_sync: notebooks clean, library exported, README.md in sync')
     return 1 if problems else 0
 
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__': sys.exit(main('--in-place' in sys.argv[1:]))
