@@ -12,7 +12,7 @@ from .checks import ConfigError, check_choice, check_int, check_number
 
 # %% auto #0
 __all__ = ['NORMS', 'feasible_box', 'project', 'random_in_ball', 'default_step_size', 'pgd', 'wd_grad_b', 'eval_mode',
-           'select_random', 'select_pgd']
+           'select_random', 'wd_ascent', 'select_pgd']
 
 # %% ../nbs/04_selection.ipynb #68bd67ed
 NORMS = ('linf', 'l2')
@@ -188,6 +188,37 @@ def _select_random(x, eps, norm, bounds=(0., 1.), generator=None):
     x = x.detach()
     return _random_point(x, eps, norm, feasible_box(x, eps, norm, bounds), generator)
 
+# %% ../nbs/04_selection.ipynb #7c1e5a20
+def _wd_input_grad(encode:Callable, x_adv:Tensor, mu_a:Tensor, var_a:Tensor, gamma:float) -> Tensor: # (B, ...) dWD/dx'
+    "dWD_γ/dx' at `x_adv`: the encoder's vector-Jacobian product with the closed-form cotangent `wd_grad_b`."
+    def cotangent(mu_b, logvar_b):
+        g_mu, g_lv = wd_grad_b(mu_a, var_a, mu_b.detach().float(), logvar_b.detach().float().exp(), gamma)
+        return g_mu.to(mu_b.dtype), g_lv.to(logvar_b.dtype)           # dtype casts: bf16 autocast
+    if torch.compiler.is_compiling():                            # torch.func.vjp: traced by Dynamo without a graph break
+        (mu_b, logvar_b), vjp = torch.func.vjp(encode, x_adv)
+        return vjp(cotangent(mu_b, logvar_b))[0]
+    with torch.enable_grad():                                    # eager: autograd.grad, faster than torch.func here
+        x_adv = x_adv.detach().requires_grad_()
+        mu_b, logvar_b = encode(x_adv)
+        return torch.autograd.grad((mu_b, logvar_b), x_adv, cotangent(mu_b, logvar_b))[0]
+
+def wd_ascent(encode:Callable, # x (B, ...) -> (mu (B, D), logvar (B, D)), the encoder of q(z|x)
+              x:Tensor, # (B, ...) clean inputs
+              x_adv:Tensor, # (B, ...) start points in `box` (e.g. the random start)
+              box:tuple, # from `feasible_box(x, eps, norm, bounds)`
+              gamma:float, # coupling strength of WD_gamma
+              alpha:float, # step size
+              eps:float, # radius of the ball
+              norm:str, # 'linf' or 'l2'
+              steps:int, # iteration budget L
+             ) -> Tensor: # (B, ...) x' after L steps, detached
+    "L PGD steps on WD_γ(q(·|x), q(·|x')) with its closed-form gradient (appendix C): fixed shapes, no host syncs, so `torch.compile` captures it whole."
+    with torch.no_grad():                                        # only the input gradient is recorded, inside `_wd_input_grad`
+        mu_a, logvar_a = encode(x)
+        mu_a, var_a = mu_a.float(), logvar_a.float().exp()
+        for _ in range(steps): x_adv = _ascent(x_adv, x, _wd_input_grad(encode, x_adv, mu_a, var_a, gamma), alpha, eps, norm, box)
+    return x_adv
+
 # %% ../nbs/04_selection.ipynb #5fbbf28b
 def select_pgd(model:nn.Module, # has `.encode(x) -> (mu (B, D), logvar (B, D))`
                x:Tensor, # (B, ...) clean inputs in the data range
@@ -204,16 +235,10 @@ def select_pgd(model:nn.Module, # has `.encode(x) -> (mu (B, D), logvar (B, D))`
     return _select_pgd(model, x, eps, steps, check_number('gamma', gamma, lo=0), norm, step_size, bounds, generator)
 
 def _select_pgd(model, x, eps, steps, gamma, norm, step_size=None, bounds=(0., 1.), generator=None):
-    "`select_pgd` on checked arguments: the training step calls this once per batch."
+    "`select_pgd` on checked arguments: the random start, then `wd_ascent` in eval mode (the training step's selection)."
     if steps == 0 or eps == 0: return _select_random(x, eps, norm, bounds, generator)
-    with eval_mode(model):
-        with torch.no_grad():
-            mu_a, logvar_a = model.encode(x)
-            mu_a, var_a = mu_a.float(), logvar_a.float().exp()
-        def wd_gradient(xb, live):                                # closed-form dWD/d(mu_b, logvar_b)
-            mu_b, logvar_b = model.encode(xb)
-            with torch.no_grad():
-                g_mu, g_lv = wd_grad_b(mu_a[live], var_a[live], mu_b.float(), logvar_b.float().exp(), gamma)
-            if mu_b.dtype != g_mu.dtype: g_mu, g_lv = g_mu.to(mu_b.dtype), g_lv.to(logvar_b.dtype)   # bf16 autocast
-            return ((mu_b, logvar_b), (g_mu, g_lv)), None
-        return _pgd(wd_gradient, x, eps, steps, norm, step_size, bounds, generator=generator)
+    x = x.detach()                                             # an inference tensor is fine: nothing differentiates x
+    box = feasible_box(x, eps, norm, bounds)
+    alpha = _step_size(eps, steps) if step_size is None else step_size
+    with eval_mode(model): return wd_ascent(model.encode, x, _random_point(x, eps, norm, box, generator), box, gamma, alpha, eps, norm, steps)
+

@@ -16,6 +16,7 @@ from . import __version__
 from .checks import (ConfigError, option, check_bool, check_choice, check_device, check_fields, check_int,
                                check_number, check_path, check_seed, check_threads)
 from .objectives import _vae_loss, _se_loss
+from .compile import COMPILE, check_compile, compiled_step, use_compile
 from .selection import NORMS, _select_pgd, _select_random
 from .data import DATASETS, dataset_shape, load_dataset
 from .models import ARCHS, build_model, model_config, sample_z
@@ -53,6 +54,7 @@ class TrainConfig:
     seed: int = option(0, "seeds initialisation, data order, latent samples and selection starts (0 <= seed < 2**63)")
     device: str = option('auto', "auto (cuda when available), cpu, cuda or cuda:N")
     bf16: bool = option(False, "bfloat16 autocast for the forward passes (CUDA only)")
+    compile: str = option('auto', "torch.compile the training step: auto (on for CUDA, off on CPU), on or off", COMPILE)
     threads: int|None = option(None, "CPU threads for torch; default: 1 for the MLP on CPU (small matrices), torch's own otherwise")
     log_every: int = option(50, "steps between progress-bar and train_log.jsonl updates (also the non-finite-loss check)")
     checkpoint_every: int = option(200, "steps between checkpoints (one is also written at the end)")
@@ -95,7 +97,7 @@ _RULES = dict(objective=partial(check_choice, allowed=OBJECTIVES), data=partial(
               iterations=partial(check_int, lo=1, none_ok=True), threads=check_threads,
               sel_steps=partial(check_int, lo=0), seed=check_seed, noise_var=_NUMBER, beta=_NUMBER, lr=_NUMBER,
               gamma=partial(check_number, lo=0), sel_eps=partial(check_number, lo=0), bf16=check_bool, out=check_path,
-              device=_device_name)
+              device=_device_name, compile=check_compile)
 
 @patch_to(TrainConfig)
 def validate(self:TrainConfig) -> TrainConfig:
@@ -177,27 +179,25 @@ def loss_parts(model:nn.Module, # a `GaussianAutoencoder`
               ) -> dict: # per-example (B,) tensors: loss, recon, kl (vae, beta_vae) or prior, wd (se)
     "Per-example loss of the configured objective (paper eq 1, 30 or 7)."
     if cfg.objective != 'se':
-        x_hat, mu, logvar = model(x)
-        beta = cfg.beta if cfg.objective == 'beta_vae' else 1.0
+        x_hat, mu, logvar = model(x); beta = cfg.beta if cfg.objective == 'beta_vae' else 1.0
         return _vae_loss(x, x_hat.float(), mu.float(), logvar.float().exp(), model.noise_var, beta)
     if cfg.sel == 'pgd': x_sel = _select_pgd(model, x, cfg.sel_eps, cfg.sel_steps, cfg.gamma, cfg.sel_norm)
     else: x_sel = _select_random(x, cfg.sel_eps, cfg.sel_norm)
-    mu, logvar = model.encode(torch.cat([x, x_sel]))
-    mu, logvar = mu.float(), logvar.float()
+    mu, logvar = [t.float() for t in model.encode(torch.cat([x, x_sel]))]
     (mu_a, mu_b), (lv_a, lv_b) = mu.chunk(2), logvar.chunk(2)
     x_hat = model.decode(sample_z(mu_a, lv_a))
     return _se_loss(x, x_hat.float(), mu_a, lv_a.exp(), mu_b, lv_b.exp(), model.noise_var, cfg.gamma)
 
-def train_step(model:nn.Module, opt:torch.optim.Optimizer, x:Tensor, cfg:TrainConfig, autocast=contextlib.nullcontext) -> dict:
+def train_step(model:nn.Module, opt:torch.optim.Optimizer, x:Tensor, cfg:TrainConfig, autocast=contextlib.nullcontext,
+               loss_fn=None, update=None) -> dict: # loss_fn, update: compiled `loss_parts`, `opt.step` (`compile.compiled_step`)
     "One Adam step on the batch mean of `loss_parts`; returns the per-example parts (detached)."
-    with autocast(): parts = loss_parts(model, x, cfg)
-    opt.zero_grad(set_to_none=True)
-    parts['loss'].mean().backward()
-    opt.step()
+    with autocast(): parts = (loss_fn or loss_parts)(model, x, cfg)
+    opt.zero_grad(set_to_none=True); parts['loss'].mean().backward()
+    (update or opt.step)()
     return {k: v.detach() for k, v in parts.items()}
 
 # %% ../nbs/07_train.ipynb #c916405a
-RESUMABLE = ('epochs', 'iterations', 'device', 'bf16', 'threads', 'log_every', 'checkpoint_every', 'data_root', 'download', 'out')
+RESUMABLE = ('epochs', 'iterations', 'device', 'bf16', 'compile', 'threads', 'log_every', 'checkpoint_every', 'data_root', 'download', 'out')
 
 class NonFiniteLoss(RuntimeError):
     "Training produced a non-finite loss; the run directory keeps the last good checkpoint."
@@ -304,9 +304,10 @@ def _loop(cfg:TrainConfig, run:Path, model:nn.Module, opt, images:Tensor, start:
     "Adam steps `start` to `total`; every `log_every` / `checkpoint_every` steps and at the end: check, log, checkpoint."
     autocast = partial(torch.autocast, 'cuda', dtype=torch.bfloat16) if cfg.bf16 else contextlib.nullcontext
     device = next(model.parameters()).device
+    fast = compiled_step(opt, loss_parts, device) if use_compile(cfg.compile, device) else {}
     means, keys, ckpt_step, first, t0 = [], None, start, start, time.perf_counter()
     for step, x in enumerate(_batches(images, cfg.seed, batch_size, per_epoch, start, total), start + 1):
-        parts = train_step(model, opt, x.to(device, non_blocking=True), cfg, autocast)
+        parts = train_step(model, opt, x.to(device, non_blocking=True), cfg, autocast, **fast)
         keys = keys or list(parts)
         means.append(torch.stack([parts[k].float().mean() for k in keys]))
         if step % cfg.log_every and step % cfg.checkpoint_every and step < total: continue
@@ -345,6 +346,5 @@ def load_run(run_dir:str|Path, # a directory written by `train`
     run = Path(run_dir)
     state = load_checkpoint(run/'checkpoint.pt', map_location=device)
     cfg = TrainConfig.from_json(run/'config.json') if (run/'config.json').exists() else TrainConfig.from_dict(state['config'])
-    model = build_model(**state['model_config'])
-    model.load_state_dict(state['model'])
+    model = build_model(**state['model_config']); model.load_state_dict(state['model'])
     return cfg, model.to(device).eval()
