@@ -4,7 +4,7 @@
 
 # %% ../nbs/07a_compile.ipynb #cc69d91c
 from __future__ import annotations
-import warnings
+import contextlib, warnings
 from typing import Callable
 import numpy as np
 import torch
@@ -37,8 +37,9 @@ class Captured:
     def __init__(self, fn:Callable, # the eager function
                  device, # where it runs: CUDA graphs are used on CUDA when `cudagraphs`
                  name:str='step', # what the warning calls it
-                 cudagraphs:bool=True): # capture with CUDA graphs on CUDA (mode='reduce-overhead')
-        self.fn, self.name, self.ok = fn, name, False
+                 cudagraphs:bool=True, # capture with CUDA graphs on CUDA (mode='reduce-overhead')
+                 dynamo:dict=None): # `torch._dynamo.config` settings in force while it runs, e.g. dict(trace_autograd_ops=True)
+        self.fn, self.name, self.ok, self.dynamo = fn, name, False, dynamo or {}
         self.graphs = cudagraphs and torch.device(device).type == 'cuda'
         try: self.compiled = torch.compile(fn, dynamic=False, options=_options(self.graphs))
         except Exception as e: self.compiled = self._fallback(e)
@@ -48,11 +49,18 @@ class Captured:
         msg = (str(e).strip().splitlines() or [''])[0][:200]
         warnings.warn(f"torch.compile of the {self.name} failed ({type(e).__name__}: {msg}); running it eagerly", RuntimeWarning, stacklevel=3)
 
+    def _settings(self):
+        "A context with the `dynamo` settings that this torch knows (an older one lacks some: those are left out)."
+        if not self.dynamo: return contextlib.nullcontext()
+        import torch._dynamo.config as config                     # imported here: torch._dynamo is slow to import
+        return config.patch(**{k: v for k, v in self.dynamo.items() if hasattr(config, k)})
+
     def __call__(self, *args, **kwargs):
         "Run the compiled `fn` (compiling on the first call, or again when a guard fails); eager once compiling has failed."
         if self.compiled is None: return self.fn(*args, **kwargs)
         if self.graphs: torch.compiler.cudagraph_mark_step_begin()     # a new iteration: earlier outputs were consumed
-        try: out = self.compiled(*args, **kwargs)
+        try:
+            with self._settings(): out = self.compiled(*args, **kwargs)
         except Exception as e:
             from torch._dynamo.exc import TorchDynamoException        # imported here: torch._dynamo is slow to import
             if self.ok and not isinstance(e, TorchDynamoException): raise   # after a first success: a real error, not compilation's
