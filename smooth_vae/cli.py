@@ -127,11 +127,12 @@ COMMANDS = {
         "checkpoint.pt (atomic, resumable) and train_log.jsonl. Example: smooth-vae train --budget quick --data digits "
         "--objective se --out runs/se", TRAIN_OPTIONS, train_settings,
         lambda cfg: f"continue with: smooth-vae train --out {cfg.out} --resume"),
-    'evaluate': Command(EvalConfig, _evaluate, 'linear probe on the frozen encoder, attacked with PGD (robust accuracy per radius)',
-        "Linear probe on the frozen posterior means of a trained run, attacked end to end with PGD; "
+    'evaluate': Command(EvalConfig, _evaluate, 'linear probe on the frozen encoder, attacked with PGD and AutoAttack (robust accuracy per radius)',
+        "Linear probe on the frozen posterior means of a trained run, attacked end to end with the paper's PGD-100x10 and AutoAttack "
+        "(--attacks pgd for the paper's protocol alone); the headline is the worst case per example; "
         "writes RUN_DIR/eval_<task>.json and prints it."),
     'reproduce': Command(ReproduceConfig, _reproduce, 'VAE vs SE with the same budget: train both, evaluate both, report + figures',
-        "Train a VAE and an SE with the same budget, evaluate both with PGD-100x10 at radii 0, 0.01, 0.1, 0.2, 0.3; "
+        "Train a VAE and an SE with the same budget, evaluate both with PGD-100x10 and AutoAttack at radii 0, 0.01, 0.1, 0.2, 0.3; "
         "write OUT/report.json, robustness.png, reconstructions.png.",
         resume_hint=lambda cfg: f"run the same command again: finished runs in {cfg.out} are reused, the others resumed"),
     'sweep': Command(SweepConfig, _sweep, 'a grid of trainings and evaluations through Ray Tune (needs ray)',
