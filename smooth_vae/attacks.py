@@ -87,9 +87,9 @@ def _attack_chunk(classifier, x, y, eps, restarts, generator, loss='ce', targete
     fooled = torch.zeros(B, dtype=torch.bool, device=x.device)
     def gain(x_live, live):
         logits, y_live, owner_live = classifier(x_live), y_rep[live], owner[live]
-        fooled[owner_live[logits.argmax(1) != y_live]] = True              # one fooled restart breaks the example
+        fooled.index_put_((owner_live,), logits.argmax(1) != y_live, accumulate=True)   # one fooled restart breaks the example (no host sync)
         return attack_loss(logits, y_live, loss, None if target is None else target[live]), fooled[owner_live]
-    x_adv = pgd(gain, x_rep, eps, generator=generator, **pgd_kw)
+    x_adv = pgd(gain, x_rep, eps, generator=generator, fixed_shape=x.device.type == 'cuda', **pgd_kw)   # GPU: no shrinking, few syncs
     with torch.no_grad():
         logits = classifier(x_adv)
         wrong = (logits.argmax(1) != y_rep).view(R, B)

@@ -157,13 +157,25 @@ def _flag_of(cls:type, name:str) -> str:
     f = next((f for f in dataclasses.fields(cls) if f.name == name), None)
     return name.upper() if f is not None and _positional(f) else _flag(name)
 
+def _is_number(text:str) -> bool:
+    try: float(text); return True
+    except ValueError: return False
+
+def _join_negatives(argv:list) -> list:
+    "`--lr -1e-3` -> `--lr=-1e-3`: argparse takes a negative number in scientific notation for a flag."
+    out = []
+    for a in argv:
+        if a.startswith('-') and _is_number(a) and out and out[-1].startswith('--') and '=' not in out[-1]: out[-1] += '=' + a
+        else: out.append(a)
+    return out
+
 def run_command(name:str, # a key of `COMMANDS`
                 argv:list, # the arguments after `smooth-vae NAME`
                ) -> int: # 0 on success, else the command's code; bad values exit 2, a non-finite loss 1, Ctrl-C 130
     "Parse `argv` into the command's config, run it, and turn every failure into one line."
     cmd, prog, cfg = COMMANDS[name], f'smooth-vae {name}', None
     cls = cmd.config
-    parsed = vars(config_parser(cls, prog, cmd.description, cmd.options).parse_args(argv))
+    parsed = vars(config_parser(cls, prog, cmd.description, cmd.options).parse_args(_join_negatives(argv)))
     try:
         values = config_values(cls, parsed)
         cfg = cmd.settings(values, parsed) if cmd.settings else cls(**values)

@@ -15,7 +15,7 @@ import smooth_vae
 from .checks import option, check_choice, check_path, check_seed, check_bool, check_threads, check_device, check_fields
 from .data import DATASETS, load_dataset
 from .selection import eval_mode
-from .train import TrainConfig, BUDGETS, budget_config, train, load_run, _torch_threads
+from .train import TrainConfig, BUDGETS, budget_config, train, load_run, torch_threads, run_threads
 from .evaluate import EvalConfig, evaluate, latent_shift, attacked_subset, write_json
 
 # %% auto #0
@@ -182,7 +182,7 @@ def reproduce(cfg:ReproduceConfig, # data set, budget, output folder, seed, devi
     seconds, runs, evals = {}, {}, {}
     device, out = check_device('device', cfg.device), Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    with _timed(seconds, 'total'), _torch_threads(train_config(cfg, 'se'), device):    # 1 thread for the MLP on CPU
+    with _timed(seconds, 'total'), torch_threads(run_threads(train_config(cfg, 'se'), device)):    # 1 thread for the MLP on CPU
         threads = torch.get_num_threads()
         for name in ('vae', 'se'):
             with _timed(seconds, f'train_{name}'): runs[name] = train(train_config(cfg, name), resume=True, progress=progress)

@@ -24,7 +24,8 @@ from .models import ARCHS, build_model, model_config, sample_z
 # %% auto #0
 __all__ = ['OBJECTIVES', 'SELECTIONS', 'BUDGETS', 'RESUMABLE', 'TrainConfig', 'resolve_device', 'budget_config',
            'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'rng_state', 'set_rng_state', 'loss_parts',
-           'train_step', 'NonFiniteLoss', 'epoch_order', 'write_checkpoint', 'train', 'load_run']
+           'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads', 'write_checkpoint', 'train',
+           'load_run']
 
 # %% ../nbs/07_train.ipynb #9556040b
 OBJECTIVES, SELECTIONS = ('vae', 'beta_vae', 'se'), ('pgd', 'random')
@@ -75,8 +76,7 @@ class TrainConfig:
     @classmethod
     def from_json(cls, path:str|Path) -> TrainConfig:
         "Settings from a run's config.json."
-        path = Path(path)
-        if not path.is_file(): raise ConfigError('config', f"{str(path)!r} is not a file (expected RUN_DIR/config.json)")
+        if not (path := Path(path)).is_file(): raise ConfigError('config', f"{str(path)!r} is not a file (expected RUN_DIR/config.json)")
         try: d = json.loads(path.read_text())
         except json.JSONDecodeError as e: raise ConfigError('config', f"{str(path)!r} is not valid JSON ({e})") from None
         if not isinstance(d, dict): raise ConfigError('config', f"{str(path)!r} must hold a JSON object")
@@ -154,8 +154,7 @@ def save_checkpoint(path:Path, # destination, e.g. RUN_DIR/checkpoint.pt
 def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
                     map_location='cpu') -> dict: # device for the tensors
     "Load a checkpoint with `weights_only=True`; refuse (`CheckpointError`) anything else."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no checkpoint at {path}; train one with `smooth-vae train --out {path.parent}`")
+    if not (path := Path(path)).is_file(): raise FileNotFoundError(f"no checkpoint at {path}; train one with `smooth-vae train --out {path.parent}`")
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise CheckpointError(f"refused to load {path}: it holds objects other than tensors and plain containers, "
@@ -215,8 +214,7 @@ def _prepare_run(cfg:TrainConfig, run:Path, resume:bool) -> dict|None:
             raise ConfigError('out', f"{str(run)!r} already holds a run; resume it (--resume) or choose another directory")
         return None
     if not ckpt.exists(): return None
-    state = load_checkpoint(ckpt)
-    old = TrainConfig.from_dict(state['config'])
+    old = TrainConfig.from_dict((state := load_checkpoint(ckpt))['config'])
     for f in fields(TrainConfig):
         if f.name not in RESUMABLE and getattr(old, f.name) != getattr(cfg, f.name):
             raise ConfigError(f.name, f"is {getattr(cfg, f.name)!r} but the run being resumed used {getattr(old, f.name)!r}")
@@ -235,8 +233,7 @@ def _trim_log(path:Path, step:int):
 def _train_images(cfg:TrainConfig, device:torch.device) -> Tensor: # (N, C, H, W)
     "The training images, moved to the GPU when they fit (< 2 GiB)."
     images = load_dataset(cfg.data, cfg.data_root, 'train', cfg.seed, cfg.image_size, cfg.download).images
-    if device.type == 'cuda' and images.numel() * images.element_size() < 2 ** 31: images = images.to(device)
-    return images
+    return images.to(device) if device.type == 'cuda' and images.numel() * images.element_size() < 2 ** 31 else images
 
 def _model_and_optimiser(cfg:TrainConfig, shape:tuple, device:torch.device, state:dict|None) -> tuple:
     "Seed, build the model and Adam; when resuming, restore them, the generators and the step. Returns (model, opt, step)."
@@ -255,12 +252,15 @@ def _open_run_dir(run:Path, cfg:TrainConfig, state:dict|None, step:int):
     else: _trim_log(run/'train_log.jsonl', step)
 
 @contextlib.contextmanager
-def _torch_threads(cfg:TrainConfig, device:torch.device):
-    "Inside the block torch uses `cfg.threads` CPU threads (default: 1 for the MLP on CPU); the caller's count after."
-    before = torch.get_num_threads()
-    if device.type == 'cpu' and (cfg.threads or cfg.arch == 'mlp'): torch.set_num_threads(cfg.threads or 1)
+def torch_threads(n:int|None): # CPU threads inside the block; None: leave torch's setting alone
+    "Run a block with `n` torch CPU threads; the caller's count after."
+    before = torch.get_num_threads(); torch.set_num_threads(n or before)
     try: yield
     finally: torch.set_num_threads(before)
+
+def run_threads(cfg:TrainConfig, device:torch.device) -> int|None:
+    "A run's CPU threads: `cfg.threads`, else 1 for the MLP on CPU (small matrices gain nothing from more), else torch's own."
+    return None if device.type != 'cpu' else cfg.threads or (1 if cfg.arch == 'mlp' else None)
 
 # %% ../nbs/07_train.ipynb #6d275d26
 def _check_finite(rows:Tensor, keys:list, first_step:int, run:Path, ckpt_step:int):
@@ -327,7 +327,7 @@ def train(cfg:TrainConfig, # every setting of the run
     cfg.validate()
     device, run = resolve_device(cfg.device), Path(cfg.out)
     state = _prepare_run(cfg, run, resume)
-    with _torch_threads(cfg, device):
+    with torch_threads(run_threads(cfg, device)):
         images = _train_images(cfg, device)
         batch_size = min(cfg.batch_size, len(images)); per_epoch = len(images) // batch_size      # full batches only
         total = cfg.iterations or cfg.epochs * per_epoch
