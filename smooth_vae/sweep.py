@@ -11,7 +11,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 from .checks import ConfigError, option, check_bool, check_fields, check_int, check_number, check_path
 from .train import TrainConfig, budget_config, train
-from .evaluate import evaluate_run
+from .evaluate import evaluate_run, write_json
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'EVAL_KEYS', 'TRAIN_KEYS', 'check_grid', 'read_grid', 'grid_points', 'trial_id', 'expand_grid',
@@ -20,7 +20,7 @@ __all__ = ['GRID_KEYS', 'EVAL_KEYS', 'TRAIN_KEYS', 'check_grid', 'read_grid', 'g
 
 # %% ../nbs/11_sweep.ipynb #6f9cb6be
 GRID_KEYS = ('budget', 'seeds', 'train', 'variants', 'evaluate')
-EVAL_KEYS = ('task', 'radii', 'steps', 'restarts', 'norm', 'n_test', 'label_fraction')
+EVAL_KEYS = ('task', 'radii', 'steps', 'restarts', 'norm', 'attacks', 'n_test', 'label_fraction')
 TRAIN_KEYS = tuple(f.name for f in fields(TrainConfig) if f.name not in ('seed', 'out'))   # seeds and OUT/trials/<id> come from the sweep
 
 def _toml():
@@ -56,8 +56,8 @@ def read_grid(path:str|Path, # a grid file (TOML), e.g. grids/quick_digits.toml
 
 # %% ../nbs/11_sweep.ipynb #9af146f7
 def _is_axis(key:str, value) -> bool:
-    "A list sweeps over its values; `radii` is itself a list, so only a list of lists sweeps it."
-    return isinstance(value, list) and (key != 'radii' or all(isinstance(v, list) for v in value))
+    "A list sweeps over its values; `radii` and `attacks` are themselves lists, so only a list of lists sweeps them."
+    return isinstance(value, list) and (key not in ('radii', 'attacks') or all(isinstance(v, list) for v in value))
 
 def grid_points(table:dict, # setting -> value, or a list of values to sweep
                ) -> list: # one dict per combination
@@ -104,10 +104,6 @@ def _one_line(e:BaseException) -> str:
     "An exception as one line: its type and message, whitespace folded, at most 300 characters."
     return f"{type(e).__name__}: {' '.join(str(e).split())}"[:300]
 
-def _write_json(path:Path, obj:dict):
-    "Write JSON to a temporary file next to `path`, then rename it over `path` (readers never see half a file)."
-    tmp = path.with_name(f'.{path.name}.tmp')
-    tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
 
 def trial_metrics(record:dict, # an `evaluate_run` record
                   run:Path, # its run directory (for the last line of train_log.jsonl)
@@ -132,7 +128,7 @@ def run_trial(trial:dict, # an `expand_grid` entry: id, train, evaluate
         train(cfg, resume=True, progress=False)
         record = evaluate_run(run, **trial['evaluate'], seed=cfg.seed, device=cfg.device, progress=False)
         line.update(metrics=trial_metrics(record, run), seconds=round(time.time() - t0, 2))
-        _write_json(run/'result.json', line)
+        write_json(run/'result.json', line)
     except Exception as e: line.update(error=_one_line(e), seconds=round(time.time() - t0, 2))
     return line
 
