@@ -189,11 +189,11 @@ def loss_parts(model:nn.Module, # a `GaussianAutoencoder`
 
 def train_step(model:nn.Module, opt:torch.optim.Optimizer, x:Tensor, cfg:TrainConfig, autocast=contextlib.nullcontext,
                loss_fn=None, update=None) -> dict: # loss_fn, update: compiled `loss_parts`, `opt.step` (`compile.compiled_step`)
-    "One Adam step on the batch mean of `loss_parts`; returns the per-example parts (detached)."
+    "One Adam step on the batch mean of `loss_parts`; returns copies of the per-example parts (a CUDA graph reuses its buffers)."
     with autocast(): parts = (loss_fn or loss_parts)(model, x, cfg)
     opt.zero_grad(set_to_none=True); parts['loss'].mean().backward()
     (update or opt.step)()
-    return {k: v.detach() for k, v in parts.items()}
+    return {k: v.detach().clone() for k, v in parts.items()}
 
 # %% ../nbs/07_train.ipynb #c916405a
 RESUMABLE = ('epochs', 'iterations', 'device', 'bf16', 'compile', 'threads', 'log_every', 'checkpoint_every', 'data_root', 'download', 'out')
