@@ -20,7 +20,7 @@ from .data import load_dataset, dataset_tasks
 from .selection import pgd, default_step_size, eval_mode, NORMS
 from .attacks import (pgd_attack, adversarial_accuracy, margin_loss, autoattack, autoattack_suite, worst_case,
                                 wilson_interval, attack_warnings, latent_spread, active_dims, MASKING_PROBES, _check_attack, _device)
-from .train import TrainConfig, load_run, torch_threads, run_threads
+from .train import TrainConfig, load_run, torch_threads, run_threads, atomic_write
 
 # %% ../nbs/08_evaluate.ipynb #fa3f4b00
 @torch.no_grad()
@@ -181,10 +181,9 @@ def radius_key(eps:float) -> str:
 def write_json(path:Path, # destination file
                obj:dict, # JSON-able record
               ):
-    "Write JSON atomically: to a temporary file in the same folder, then renamed over `path`."
-    path, text = Path(path), json.dumps(obj, indent=1)             # serialise first: a bad record writes nothing
-    part = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    part.write_text(text); os.replace(part, path)
+    "Write JSON atomically with `train.atomic_write` (serialised first: a bad record writes nothing)."
+    text = json.dumps(obj, indent=1).encode()
+    atomic_write(Path(path), lambda f: f.write(text))
 
 def attacked_subset(n:int, # test images available
                     n_test:int=None, # how many to attack; None: all

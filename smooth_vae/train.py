@@ -23,9 +23,9 @@ from .models import ARCHS, build_model, model_config, sample_z
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'SELECTIONS', 'BUDGETS', 'RESUMABLE', 'TrainConfig', 'resolve_device', 'budget_config',
-           'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'rng_state', 'set_rng_state', 'loss_parts',
-           'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads', 'write_checkpoint', 'train',
-           'load_run']
+           'CheckpointError', 'atomic_write', 'save_checkpoint', 'load_checkpoint', 'rng_state', 'set_rng_state',
+           'loss_parts', 'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads',
+           'write_checkpoint', 'train', 'load_run']
 
 # %% ../nbs/07_train.ipynb #9556040b
 OBJECTIVES, SELECTIONS = ('vae', 'beta_vae', 'se'), ('pgd', 'random')
@@ -139,17 +139,18 @@ def from_budget(cls, data:str, budget:str='quick', **overrides) -> TrainConfig:
 class CheckpointError(ValueError):
     "A checkpoint that cannot or must not be loaded."
 
-def _atomic_write(path:Path, write):
-    "Call `write(f)` on a temporary file next to `path`, then rename it over `path`."
-    tmp = path.with_name(f'.{path.name}.tmp')
-    with open(tmp, 'wb') as f:
-        write(f); f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
+def atomic_write(path:Path, write):
+    "Call `write(f)` on a temporary file next to `path` (named per process), then rename it over `path`; no partial file stays."
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    try:
+        with open(tmp, 'wb') as f: write(f); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException: tmp.unlink(missing_ok=True); raise
 
 def save_checkpoint(path:Path, # destination, e.g. RUN_DIR/checkpoint.pt
                     state:dict): # tensors, numbers, strings and containers of them only
     "Write `state` atomically (temporary file in the same directory, then `os.replace`)."
-    _atomic_write(Path(path), lambda f: torch.save(state, f))
+    atomic_write(Path(path), lambda f: torch.save(state, f))
 
 def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
                     map_location='cpu') -> dict: # device for the tensors
@@ -227,7 +228,7 @@ def _trim_log(path:Path, step:int):
         try: return json.loads(line)['step'] <= step
         except (json.JSONDecodeError, KeyError, TypeError): return False      # a line cut by the crash
     keep = [l for l in path.read_text().splitlines() if ok(l)]
-    _atomic_write(path, lambda f: f.write(''.join(l + '\n' for l in keep).encode()))
+    atomic_write(path, lambda f: f.write(''.join(l + '\n' for l in keep).encode()))
 
 # %% ../nbs/07_train.ipynb #5c7f2e30
 def _train_images(cfg:TrainConfig, device:torch.device) -> Tensor: # (N, C, H, W)
@@ -237,8 +238,7 @@ def _train_images(cfg:TrainConfig, device:torch.device) -> Tensor: # (N, C, H, W
 
 def _model_and_optimiser(cfg:TrainConfig, shape:tuple, device:torch.device, state:dict|None) -> tuple:
     "Seed, build the model and Adam; when resuming, restore them, the generators and the step. Returns (model, opt, step)."
-    torch.manual_seed(cfg.seed)
-    model = build_model(cfg.arch, shape, cfg.latent, cfg.noise_var).to(device)
+    torch.manual_seed(cfg.seed); model = build_model(cfg.arch, shape, cfg.latent, cfg.noise_var).to(device)   # seed, then build
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     if state is None: return model, opt, 0
     model.load_state_dict(state['model']); opt.load_state_dict(state['optimizer']); set_rng_state(state['rng'])
@@ -247,7 +247,7 @@ def _model_and_optimiser(cfg:TrainConfig, shape:tuple, device:torch.device, stat
 def _open_run_dir(run:Path, cfg:TrainConfig, state:dict|None, step:int):
     "Create the run directory and write config.json; start a fresh log, or cut the log back to the checkpoint's `step`."
     run.mkdir(parents=True, exist_ok=True)
-    _atomic_write(run/'config.json', lambda f: f.write(json.dumps({**cfg.to_dict(), 'version': __version__}, indent=1).encode()))
+    atomic_write(run/'config.json', lambda f: f.write(json.dumps({**cfg.to_dict(), 'version': __version__}, indent=1).encode()))
     if state is None: (run/'train_log.jsonl').unlink(missing_ok=True)
     else: _trim_log(run/'train_log.jsonl', step)
 
