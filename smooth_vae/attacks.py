@@ -10,7 +10,7 @@ from torch import Tensor
 from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
 from tqdm.auto import tqdm
-from .checks import ConfigError, check_choice, check_int, check_number
+from .checks import ConfigError, check_choice, check_int, check_number, check_images, check_labels
 from .selection import pgd, eval_mode, NORMS
 
 # %% auto #0
@@ -114,6 +114,7 @@ def pgd_attack(classifier:nn.Module, # images -> logits, e.g. `ProbedEncoder`
               ) -> tuple: # (x_adv (N, C, H, W) worst case per example, robust (N,) bool: correct under every restart)
     "PGD on the cross-entropy (paper section 4) or the logit margin, untargeted or targeted; batched restarts, early retirement."
     eps, steps, restarts, norm, loss = _check_attack(eps, steps, restarts, norm, loss)
+    x = check_images('x', x, bounds); y = check_labels('y', y, len(x))              # no NaN, in the box, one label per image
     dev, results = _device(classifier), []
     chunks = list(zip(x.split(batch_size), y.split(batch_size)))
     with eval_mode(classifier):
@@ -180,6 +181,7 @@ def autoattack(classifier:nn.Module, # images -> logits, e.g. `ProbedEncoder`
               ) -> tuple: # (robust (N,) bool, broken_by {attack: (N,) bool}, seconds {attack: float})
     "AutoAttack (Croce & Hein 2020) as a cascade: each attack runs on the examples every earlier one left robust."
     eps, norm = check_number('eps', eps, lo=0, lo_open=True), check_choice('norm', norm, NORMS)
+    x = check_images('x', x); y = check_labels('y', y, len(x), n_classes)
     dev = _device(classifier)
     x, y, broken_by, seconds = x.to(dev), y.to(dev), {}, {}
     rng = [dev.index or 0] if dev.type == 'cuda' else []

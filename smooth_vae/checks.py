@@ -10,8 +10,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['SEED_MAX', 'THREADS_MAX', 'ConfigError', 'option', 'check_choice', 'check_int', 'check_number', 'check_seed',
-           'check_threads', 'check_bool', 'check_fraction', 'check_radii', 'check_device', 'check_path', 'check_fields']
+__all__ = ['SEED_MAX', 'THREADS_MAX', 'RADIUS_MAX', 'ConfigError', 'option', 'check_choice', 'check_int', 'check_number',
+           'check_seed', 'check_threads', 'check_bool', 'check_fraction', 'check_radii', 'check_images', 'check_labels',
+           'check_features', 'check_device', 'check_path', 'check_fields']
 
 # %% ../nbs/00_checks.ipynb #ed93e13d
 class ConfigError(ValueError):
@@ -85,13 +86,44 @@ def check_fraction(name:str, value) -> float:
     "A number in (0, 1], such as the share of a data set to use."
     return check_number(name, value, 0, 1, lo_open=True)
 
-def check_radii(name:str, values) -> tuple:
-    "A non-empty tuple of finite numbers >= 0 (a list, array or single number is accepted)."
+RADIUS_MAX = 1e3   # attack and selection radii: beyond the diameter of any image cube here (sqrt(3 * 64 * 64) < 111)
+
+def check_radii(name:str, values, hi:float=RADIUS_MAX) -> tuple:
+    "A non-empty tuple of finite numbers from 0 to `hi` (a list, array or single number is accepted)."
     if isinstance(values, numbers.Real) and not _is_bool(values): values = (values,)
     try: values = tuple(values.tolist() if hasattr(values, 'tolist') else values)
     except TypeError: _fail(name, 'a non-empty list of finite numbers >= 0', values, False)
     if not values or isinstance(values, str): _fail(name, 'a non-empty list of finite numbers >= 0', values, False)
-    return tuple(check_number(name, v, lo=0) for v in values)
+    return tuple(check_number(name, v, lo=0, hi=hi) for v in values)
+
+# %% ../nbs/00_checks.ipynb #9a65a075
+def _shape(x) -> str: return f"{x.dtype} {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
+
+def check_images(name:str, x, bounds:tuple=(0., 1.), n:int=None) -> torch.Tensor:
+    "`x` if it is a float32 tensor (N, ...) whose values all lie in `bounds` (no NaN), with N == `n` when given."
+    if not isinstance(x, torch.Tensor) or x.dtype != torch.float32 or x.ndim < 2:
+        raise ConfigError(name, f"must be a float32 tensor of images (N, C, H, W), got {_shape(x)}")
+    if n is not None and len(x) != n: raise ConfigError(name, f"must hold {n} rows (one per label), got {len(x)}")
+    lo, hi = map(float, bounds)
+    if x.numel() and not (x.min() >= lo and x.max() <= hi):                   # NaN fails both comparisons
+        got = 'NaN' if x.isnan().any() else f"values in [{x.min().item():.4g}, {x.max().item():.4g}]"
+        raise ConfigError(name, f"must hold values in [{lo:g}, {hi:g}] with no NaN, got {got}")
+    return x
+
+def check_labels(name:str, y, n:int, n_classes:int=None) -> torch.Tensor:
+    "`y` if it is an integer tensor (n,) with values in [0, n_classes) (>= 0 when `n_classes` is None)."
+    if not isinstance(y, torch.Tensor) or y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool or y.shape != (n,):
+        raise ConfigError(name, f"must be an integer tensor ({n},), one label per row, got {_shape(y)}")
+    if n and (y.min() < 0 or (n_classes is not None and y.max() >= n_classes)):
+        raise ConfigError(name, f"must hold classes from 0 to {'K - 1' if n_classes is None else n_classes - 1}, got [{y.min().item()}, {y.max().item()}]")
+    return y
+
+def check_features(name:str, x, n:int=None) -> torch.Tensor:
+    "`x` if it is a finite floating-point tensor (N, D), with N == `n` when given."
+    if not isinstance(x, torch.Tensor) or not x.dtype.is_floating_point or x.ndim != 2 or (n is not None and len(x) != n):
+        raise ConfigError(name, f"must be a floating-point tensor ({'N' if n is None else n}, D), got {_shape(x)}")
+    if not x.isfinite().all(): raise ConfigError(name, f"must be finite, but row {int((~x.isfinite()).any(1).nonzero()[0])} holds NaN or Inf")
+    return x
 
 # %% ../nbs/00_checks.ipynb #de783c9d
 def check_device(name:str, value) -> torch.device:

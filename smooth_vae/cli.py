@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 from .checks import ConfigError
 from .train import TrainConfig, NonFiniteLoss, train
-from .evaluate import EvalConfig, evaluate
+from .evaluate import EvalConfig, evaluate, results_path, check_results_dir, write_json
 from .reproduce import ReproduceConfig, reproduce, report_table
 from .sweep import SweepConfig, sweep_command
 
 # %% auto #0
-__all__ = ['TRAIN_OPTIONS', 'COMMANDS', 'field_type', 'config_parser', 'config_values', 'train_settings', 'Command',
-           'run_command', 'main']
+__all__ = ['TRAIN_OPTIONS', 'COMMANDS', 'DEBUG_OPTION', 'field_type', 'config_parser', 'config_values', 'train_settings',
+           'Command', 'run_command', 'main']
 
 # %% ../nbs/10_cli.ipynb #2dad1106
 class _Parser(argparse.ArgumentParser):
@@ -100,7 +100,11 @@ def _train(cfg:TrainConfig, options:dict):
     run = train(cfg, resume=options['resume'], progress=not options['quiet'])
     print(f"{cfg.objective} trained on {cfg.data}: run directory {run}")
 
-def _evaluate(cfg:EvalConfig, options:dict): print(json.dumps(evaluate(cfg), indent=1))
+def _evaluate(cfg:EvalConfig, options:dict):
+    check_results_dir(cfg)                                                 # an unwritable destination fails before any work
+    rec = evaluate(cfg, write=False)
+    print(json.dumps(rec, indent=1), flush=True)                           # printed first: a write that fails loses nothing
+    write_json(results_path(cfg, rec['task']), rec)
 
 def _reproduce(cfg:ReproduceConfig, options:dict):
     report = reproduce(cfg)
@@ -122,18 +126,20 @@ def _sweep(cfg:SweepConfig, options:dict) -> int: return sweep_command(cfg)   # 
 
 # %% ../nbs/10_cli.ipynb #911486c9
 COMMANDS = {
-    'train': Command(TrainConfig, _train, 'train a VAE, beta-VAE or Smooth Encoder and write a run directory',
-        "Train a VAE, beta-VAE or Smooth Encoder (Cemgil et al., ICLR 2020) and write a run directory with config.json, "
+    'train': Command(TrainConfig, _train, 'train a VAE, beta-VAE, Smooth Encoder or PGD-AT reference and write a run directory',
+        "Train a VAE, beta-VAE or Smooth Encoder (Cemgil et al., ICLR 2020), or the supervised PGD-AT reference, and write a run directory with config.json, "
         "checkpoint.pt (atomic, resumable) and train_log.jsonl. Example: smooth-vae train --budget quick --data digits "
         "--objective se --out runs/se", TRAIN_OPTIONS, train_settings,
         lambda cfg: f"continue with: smooth-vae train --out {cfg.out} --resume"),
     'evaluate': Command(EvalConfig, _evaluate, 'linear probe on the frozen encoder, attacked with PGD and AutoAttack (robust accuracy per radius)',
-        "Linear probe on the frozen posterior means of a trained run, attacked end to end with the paper's PGD-100x10 and AutoAttack "
+        "Linear probe on the frozen posterior means of a trained run (a PGD-AT run: its own head), attacked end to end with the paper's PGD-100x10 and AutoAttack "
         "(--attacks pgd for the paper's protocol alone); the headline is the worst case per example; "
-        "writes RUN_DIR/eval_<task>.json and prints it."),
+        "prints the record, then writes it to RUN_DIR/eval_<task>.json (or --results PATH).",
+        resume_hint=lambda cfg: "a record printed above is complete; --results PATH writes it elsewhere"),
     'reproduce': Command(ReproduceConfig, _reproduce, 'VAE vs SE with the same budget: train both, evaluate both, report + figures',
         "Train a VAE and an SE with the same budget, evaluate both with PGD-100x10 and AutoAttack at radii 0, 0.01, 0.1, 0.2, 0.3; "
-        "write OUT/report.json, robustness.png, reconstructions.png.",
+        "write OUT/report.json, robustness.png, reconstructions.png. --references adds a beta-VAE (beta chosen on the "
+        "validation split) and supervised PGD-AT.",
         resume_hint=lambda cfg: f"run the same command again: finished runs in {cfg.out} are reused, the others resumed"),
     'sweep': Command(SweepConfig, _sweep, 'a grid of trainings and evaluations through Ray Tune (needs ray)',
         "Run every trial of a grid file (TOML) that has not finished through Ray Tune; append one line per trial to "
@@ -152,10 +158,11 @@ def _fail(prog:str, code:int, message:str):
     "One line on stderr, then exit with `code`."
     print(f"{prog}: error: {' '.join(str(message).split())}", file=sys.stderr); sys.exit(code)
 
-def _flag_of(cls:type, name:str) -> str:
-    "How the command line spells a field: RUN_DIR for a positional one, --flag-name otherwise."
-    f = next((f for f in dataclasses.fields(cls) if f.name == name), None)
-    return name.upper() if f is not None and _positional(f) else _flag(name)
+def _flag_of(cmd:Command, name:str) -> str:
+    "How the command line spells a setting: RUN_DIR for a positional field, --flag-name for a flag, else the name (e.g. a file)."
+    f = next((f for f in dataclasses.fields(cmd.config) if f.name == name), None)
+    if f is not None: return name.upper() if _positional(f) else _flag(name)
+    return _flag(name) if any(_flag(name) in flags for flags, _ in cmd.options) else name
 
 def _is_number(text:str) -> bool:
     try: float(text); return True
@@ -169,22 +176,42 @@ def _join_negatives(argv:list) -> list:
         else: out.append(a)
     return out
 
+DEBUG_OPTION = (('--debug',), dict(action='store_true', help="on an error, show Python's traceback instead of one line"))
+
+def _one_line(e:BaseException) -> str:
+    "An exception as one line; a message-less one by its type."
+    return ' '.join(str(e).split()) or type(e).__name__
+
+def _os_error(e:OSError) -> str:
+    "A disk or permission error in one line: what failed, and on which file."
+    return f"{e.strerror or _one_line(e)}" + (f": {e.filename}" if e.filename else '')
+
+def _explain(e:BaseException, cmd:Command, cfg) -> tuple:
+    "(exit code, one line) for an exception: 2 bad input, 1 a failure of the run or the machine, 130 Ctrl-C; the resume hint where it helps."
+    hint = f'; {cmd.resume_hint(cfg)}' if cmd.resume_hint and cfg is not None else ''
+    if isinstance(e, ConfigError): return 2, f"{_flag_of(cmd, e.field)} {e.detail}"
+    if isinstance(e, NonFiniteLoss): return 1, _one_line(e)
+    if isinstance(e, (ValueError, FileNotFoundError)): return 2, _one_line(e)
+    if isinstance(e, KeyboardInterrupt): return 130, 'interrupted' + hint
+    if isinstance(e, OSError): return 1, _os_error(e) + hint
+    if isinstance(e, MemoryError): return 1, 'out of memory' + hint
+    return 1, f"internal error: {type(e).__name__}: {_one_line(e)[:300]}{hint}; rerun with --debug for the traceback"
+
 def run_command(name:str, # a key of `COMMANDS`
                 argv:list, # the arguments after `smooth-vae NAME`
-               ) -> int: # 0 on success, else the command's code; bad values exit 2, a non-finite loss 1, Ctrl-C 130
-    "Parse `argv` into the command's config, run it, and turn every failure into one line."
+               ) -> int: # 0 on success, else the command's code; bad values exit 2, a failed run 1, Ctrl-C 130
+    "Parse `argv` into the command's config, run it, and turn every failure into one line (a traceback with --debug)."
     cmd, prog, cfg = COMMANDS[name], f'smooth-vae {name}', None
     cls = cmd.config
-    parsed = vars(config_parser(cls, prog, cmd.description, cmd.options).parse_args(_join_negatives(argv)))
+    parsed = vars(config_parser(cls, prog, cmd.description, cmd.options + (DEBUG_OPTION,)).parse_args(_join_negatives(argv)))
+    debug = parsed.pop('debug')
     try:
         values = config_values(cls, parsed)
         cfg = cmd.settings(values, parsed) if cmd.settings else cls(**values)
         code = cmd.run(cfg, parsed)
-    except ConfigError as e: _fail(prog, 2, f"{_flag_of(cls, e.field)} {e.detail}")
-    except NonFiniteLoss as e: _fail(prog, 1, e)
-    except (ValueError, FileNotFoundError) as e: _fail(prog, 2, e)
-    except KeyboardInterrupt:
-        _fail(prog, 130, 'interrupted' + (f'; {cmd.resume_hint(cfg)}' if cmd.resume_hint and cfg is not None else ''))
+    except (Exception, KeyboardInterrupt) as e:
+        if debug: raise
+        _fail(prog, *_explain(e, cmd, cfg))
     return code or 0
 
 # %% ../nbs/10_cli.ipynb #ac00d4ef

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Callable
 import torch
 from torch import Tensor, nn
-from .checks import ConfigError, check_choice, check_int, check_number
+from .checks import ConfigError, check_choice, check_int, check_number, check_images
 from .compile import Captured
 
 # %% auto #0
@@ -277,6 +277,7 @@ def select_pgd(model:nn.Module, # has `.encode(x) -> (mu (B, D), logvar (B, D))`
               ) -> Tensor: # (B, ...) fictive points x', detached
     "Adversarial selection (paper 3.1, E.3): x' maximising WD_gamma(q(·|x), q(·|x')) over the eps-ball by PGD."
     eps, steps, norm, step_size, bounds = _check_attack(eps, steps, norm, step_size, bounds)
+    x = check_images('x', x, bounds)                                    # outside the box, x' would be projected far away
     return _select_pgd(model, x, eps, steps, check_number('gamma', gamma, lo=0), norm, step_size, bounds, generator)
 
 def _select_pgd(model, x, eps, steps, gamma, norm, step_size=None, bounds=(0., 1.), generator=None):
