@@ -71,10 +71,12 @@ class GaussianAutoencoder(nn.Module):
                  in_shape:tuple, # (C, H, W)
                  latent:int, # D
                  noise_var:float, # v of p(x|z) = N(g(z), v I)
-                 arch:str): # 'mlp' or 'conv'
+                 arch:str, # 'mlp' or 'conv'
+                 head:nn.Linear=None): # mu (B, D) -> (B, K) logits of a classifier trained on labels (PGD-AT); None: none
         super().__init__()
         self.encoder, self.decoder, self.in_shape, self.latent = encoder, decoder, tuple(in_shape), latent
-        self.noise_var, self.arch = float(noise_var), arch
+        self.noise_var, self.arch, self.head = float(noise_var), arch, head
+        self.n_classes = None if head is None else head.out_features
 
     def encode(self, x:Tensor, # (B, C, H, W)
               ) -> tuple: # (mu (B, D), logvar (B, D)), logvar in [LOGVAR_MIN, LOGVAR_MAX]
@@ -95,7 +97,14 @@ class GaussianAutoencoder(nn.Module):
         mu, logvar = self.encode(x)
         return self.decode(sample_z(mu, logvar, generator)), mu, logvar
 
-    def extra_repr(self): return f"arch={self.arch!r}, in_shape={self.in_shape}, latent={self.latent}, noise_var={self.noise_var}"
+    def classify(self, x:Tensor, # (B, C, H, W)
+                ) -> Tensor: # (B, K) logits of the linear head on the posterior mean
+        "Logits head(mu(x)) of a model trained with labels (supervised adversarial training, Madry et al. 2018)."
+        if self.head is None: raise ValueError("this model has no classifier head; build it with n_classes (objective adv_train)")
+        return self.head(self.encode(x)[0])
+
+    def extra_repr(self): return (f"arch={self.arch!r}, in_shape={self.in_shape}, latent={self.latent}, noise_var={self.noise_var}"
+                                  + ('' if self.n_classes is None else f", n_classes={self.n_classes}"))
 
 # %% ../nbs/06_models.ipynb #89d44910
 def _check_model_args(arch, in_shape, latent, noise_var) -> tuple:
@@ -113,16 +122,19 @@ def build_model(arch:str='mlp', # 'mlp' (any image size) or 'conv' (28x28 or 64x
                 in_shape:tuple=(1, 28, 28), # (C, H, W) of the images
                 latent:int=32, # D, the latent dimension (paper: 32, 64, 128, 256)
                 noise_var:float=0.25, # v, observation noise variance (paper: 0.25, 0.5, 1, 2)
+                n_classes:int=None, # K: add a linear head mu -> K logits (built last: the encoder's initialisation is unchanged)
                ) -> GaussianAutoencoder:
-    "Encoder-decoder pair of paper C.1 for images of shape `in_shape`."
+    "Encoder-decoder pair of paper C.1 for images of shape `in_shape`, with a linear classifier head if `n_classes`."
     arch, in_shape, latent, noise_var = _check_model_args(arch, in_shape, latent, noise_var)
+    n_classes = check_int('n_classes', n_classes, lo=2, none_ok=True)
     if arch == 'mlp':
         n = math.prod(in_shape)
         enc = nn.Sequential(nn.Flatten(), mlp(n, 2 * latent))
         dec = nn.Sequential(mlp(latent, n), nn.Sigmoid(), nn.Unflatten(1, in_shape))
     else: enc, dec = conv_encoder(in_shape, 2 * latent), conv_decoder(latent, in_shape)
-    return GaussianAutoencoder(enc, dec, in_shape, latent, noise_var, arch)
+    return GaussianAutoencoder(enc, dec, in_shape, latent, noise_var, arch, None if n_classes is None else nn.Linear(latent, n_classes))
 
 def model_config(model:GaussianAutoencoder) -> dict:
-    "The JSON-able arguments that rebuild `model` with `build_model(**config)`."
-    return dict(arch=model.arch, in_shape=list(model.in_shape), latent=model.latent, noise_var=model.noise_var)
+    "The JSON-able arguments that rebuild `model` with `build_model(**config)` (`n_classes` only when it has a head)."
+    head = {} if model.n_classes is None else dict(n_classes=model.n_classes)
+    return dict(arch=model.arch, in_shape=list(model.in_shape), latent=model.latent, noise_var=model.noise_var, **head)
