@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['WEIGHT_DECAYS', 'ATTACKS', 'posterior_means', 'labelled_subset', 'Probe', 'fit_probe', 'ProbedEncoder', 'accuracy',
-           'latent_shift', 'summarise_shift', 'radius_key', 'write_json', 'attacked_subset', 'check_attacks',
-           'EvalConfig', 'evaluate', 'evaluate_run']
+           'attacked_classifier', 'latent_shift', 'summarise_shift', 'radius_key', 'write_json', 'results_path',
+           'check_results_dir', 'attacked_subset', 'check_attacks', 'EvalConfig', 'evaluate', 'evaluate_run']
 
 # %% ../nbs/08_evaluate.ipynb #25c62bff
 import json, math, os, time
@@ -14,13 +14,16 @@ from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
-from .checks import (ConfigError, option, check_choice, check_int, check_number, check_seed, check_fraction,
+from .checks import (ConfigError, option, check_choice, check_int, check_number, check_seed, check_fraction, check_images,
+                               check_labels, check_features,
                                check_radii, check_device, check_path, check_fields)
 from .data import load_dataset, dataset_tasks
 from .selection import pgd, default_step_size, eval_mode, NORMS
 from .attacks import (pgd_attack, adversarial_accuracy, margin_loss, autoattack, autoattack_suite, worst_case,
                                 wilson_interval, attack_warnings, latent_spread, active_dims, MASKING_PROBES, _check_attack, _device)
-from .train import TrainConfig, load_run, torch_threads, run_threads, atomic_write
+from .train import TrainConfig, load_run, torch_threads, run_threads
+from .adv_train import EncoderClassifier, head_classifier, PGD_AT_CLASSIFIER
+from .rundir import atomic_write, writable_dir
 
 # %% ../nbs/08_evaluate.ipynb #fa3f4b00
 @torch.no_grad()
@@ -98,8 +101,8 @@ def fit_probe(features:Tensor, # (N, D) posterior means of the training images
               seed:int=0, # seed of the labelled subset and of the validation split
              ) -> Probe: # the frozen layer, the chosen penalty and its validation accuracy
     "Linear classifier on frozen features with standard training (paper section 4): L-BFGS, L2 chosen on validation."
-    if features.ndim != 2 or labels.shape != features.shape[:1]:
-        raise ValueError(f"features must be (N, D) and labels (N,), got {tuple(features.shape)} and {tuple(labels.shape)}")
+    features = check_features('features', features)                   # a NaN row would make the whole probe NaN
+    labels = check_labels('labels', labels, len(features), n_classes)
     if not 0 < val_frac < 1: raise ConfigError('val_frac', f"must be a number in (0, 1), got {val_frac!r}")
     n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
     X, y = features.detach().double().cpu(), labels.long().cpu()
@@ -132,6 +135,14 @@ def accuracy(classifier:nn.Module, # images -> logits
         hits = sum(int((classifier(xb.to(dev)).argmax(1) == yb.to(dev)).sum()) for xb, yb in zip(x.split(batch_size), y.split(batch_size)))
     return hits / len(x)
 
+# %% ../nbs/08_evaluate.ipynb #f2b3c4d5
+def attacked_classifier(model:nn.Module, train_set, task:str, label_fraction:float=1.0, seed:int=0) -> tuple: # (images -> logits, record entries)
+    "What the attacks see: a linear probe on the frozen posterior means (section 4), or a PGD-AT model's own head (`adv_train.head_classifier`)."
+    if model.n_classes is not None: return head_classifier(model, task, train_set.default_task)
+    probe = fit_probe(posterior_means(model, train_set.images), train_set.labels[task], train_set.n_classes[task], label_fraction, seed=seed)
+    val = None if math.isnan(probe.val_accuracy) else probe.val_accuracy
+    return ProbedEncoder(model, probe), dict(probe=dict(weight_decay=probe.weight_decay, val_accuracy=val))
+
 # %% ../nbs/08_evaluate.ipynb #b58f9c8f
 def _shift_chunk(model, x, restarts, generator, eps, **pgd_kw) -> tuple:
     "PGD on ||mu(x + d) - mu(x)||^2 for one chunk: (largest shift (B,), the x + d attaining it (B, ...))."
@@ -156,6 +167,7 @@ def latent_shift(model:nn.Module, # a `GaussianAutoencoder`
                 ) -> tuple: # (shift (N,) = ||mu(x + d) - mu(x)||_2, x + d (N, C, H, W) that attains it)
     "Largest latent displacement of the posterior mean found by PGD within eps (paper appendix E.3)."
     eps, steps, restarts, norm, _ = _check_attack(eps, steps, restarts, norm)
+    x = check_images('x', x, bounds)
     dev, results = _device(model), []
     with eval_mode(model):
         for i, x_chunk in enumerate(x.split(batch_size)):
@@ -181,9 +193,19 @@ def radius_key(eps:float) -> str:
 def write_json(path:Path, # destination file
                obj:dict, # JSON-able record
               ):
-    "Write JSON atomically with `train.atomic_write` (serialised first: a bad record writes nothing)."
-    text = json.dumps(obj, indent=1).encode()
+    "Write JSON atomically with `rundir.atomic_write` (serialised first: a bad record, e.g. one holding NaN, writes nothing)."
+    try: text = json.dumps(obj, indent=1, allow_nan=False).encode()
+    except ValueError: raise ValueError(f"{path}: not written: the record holds a non-finite number (NaN or Infinity)") from None
     atomic_write(Path(path), lambda f: f.write(text))
+
+def results_path(cfg, # an `EvalConfig`
+                 task:str) -> Path: # where the record goes
+    "The file an evaluation writes: `cfg.results`, else RUN_DIR/eval_<task>.json (eval_<task>_valid.json for the validation split)."
+    return Path(cfg.results or Path(cfg.run_dir) / f"eval_{task}{'' if cfg.split == 'test' else '_' + cfg.split}.json")
+
+def check_results_dir(cfg) -> Path: # the folder the record will be written to
+    "Check (creating it if needed) that the record's folder is writable; `ConfigError` naming results or run_dir if not."
+    return writable_dir(Path(cfg.results).parent if cfg.results else Path(cfg.run_dir), 'results' if cfg.results else 'run_dir')
 
 def attacked_subset(n:int, # test images available
                     n_test:int=None, # how many to attack; None: all
@@ -214,28 +236,32 @@ class EvalConfig:
     norm: str = option('linf', "norm of the attack ball", NORMS)
     attacks: tuple[str, ...] = option(('pgd', 'autoattack'), "attacks to run (also comma-separated); the headline is the worst case "
                                       "per example over them; pgd alone is the paper's protocol", ATTACKS)
-    n_test: int|None = option(None, "attack a seeded subset of N test images; default: the whole test split")
+    n_test: int|None = option(None, "attack a seeded subset of N images of the split; default: all of it")
+    split: str = option('test', "split attacked: test for reported numbers, valid for every choice (hyperparameters, budgets)", ('valid', 'test'))
     label_fraction: float = option(1.0, "fraction of the training labels the probe may use (paper Fig 8), in (0, 1]")
     seed: int = option(0, "seeds the labelled subset, the test subset and the attack's random starts")
     device: str = option('auto', "auto (cuda when available), cpu, cuda or cuda:N")
+    results: str|None = option(None, "write the record to this file; default: RUN_DIR/eval_<task>.json")
 
     def __post_init__(self):
         "Check and normalise every field; a `ConfigError` names the first bad one."
         check_fields(self, run_dir=check_path, radii=check_radii, seed=check_seed, label_fraction=check_fraction,
-                     steps=lambda n, v: check_int(n, v, lo=1), restarts=lambda n, v: check_int(n, v, lo=1),
-                     norm=lambda n, v: check_choice(n, v, NORMS), attacks=check_attacks, n_test=lambda n, v: check_int(n, v, lo=1, none_ok=True))
+                     steps=lambda n, v: check_int(n, v, lo=1, hi=10**5), restarts=lambda n, v: check_int(n, v, lo=1, hi=10**4),
+                     results=lambda n, v: check_path(n, v, none_ok=True),
+                     norm=lambda n, v: check_choice(n, v, NORMS), attacks=check_attacks, n_test=lambda n, v: check_int(n, v, lo=1, none_ok=True),
+                     split=lambda n, v: check_choice(n, v, ('valid', 'test')))
         check_device('device', self.device)
         if not (Path(self.run_dir) / 'checkpoint.pt').is_file():
             raise ConfigError('run_dir', f"must be a run directory holding checkpoint.pt (written by `smooth-vae train --out`), got {self.run_dir!r}")
 
 # %% ../nbs/08_evaluate.ipynb #e7c0f1a4
 def _eval_data(run_cfg:TrainConfig, cfg:EvalConfig) -> tuple:
-    "(training split for the probe, attacked test images (n, ...), their labels (n,), task)."
+    "(training split for the probe, attacked images of split `cfg.split` (n, ...), their labels (n,), task)."
     tasks = dataset_tasks(run_cfg.data)
     if cfg.task is not None and cfg.task not in tasks:
         raise ConfigError('task', f"must be one of {', '.join(tasks)} for data {run_cfg.data}, got {cfg.task!r}")
     kw = dict(root=run_cfg.data_root, seed=run_cfg.seed, image_size=run_cfg.image_size)
-    train_set, test_set = load_dataset(run_cfg.data, split='train', **kw), load_dataset(run_cfg.data, split='test', **kw)
+    train_set, test_set = load_dataset(run_cfg.data, split='train', **kw), load_dataset(run_cfg.data, split=cfg.split, **kw)
     task = train_set.default_task if cfg.task is None else cfg.task
     idx = attacked_subset(len(test_set), cfg.n_test, cfg.seed)
     return train_set, test_set.images[idx], test_set.labels[task][idx], task
@@ -268,7 +294,7 @@ def _attack_record(classifier, model, x, y, task, n_classes, cfg, progress) -> d
     "Accuracies per radius and attack, their worst case, intervals, warnings and latent shifts: the eval_<task>.json record."
     n, mu, seconds, masking = len(x), posterior_means(model, x), dict.fromkeys(cfg.attacks, 0.), {}
     with torch.no_grad(), eval_mode(classifier): clean = torch.cat([classifier(xb.to(mu.device)).argmax(1).cpu() for xb in x.split(1024)]) == y
-    rec = dict(task=task, n_test=n, attack=_attack_settings(cfg, n_classes), nominal=int(clean.sum()) / n, adversarial={},
+    rec = dict(task=task, split=cfg.split, n_test=n, attack=_attack_settings(cfg, n_classes), nominal=int(clean.sum()) / n, adversarial={},
                by_attack={a: {} for a in cfg.attacks}, intervals={}, warnings=[], attack_seconds={}, latent_shift={},
                latent_spread=latent_spread(mu), active_dims=active_dims(mu))
     for eps in tqdm(cfg.radii, desc=f'evaluate {Path(cfg.run_dir).name}', disable=not progress):
@@ -285,19 +311,19 @@ def _attack_record(classifier, model, x, y, task, n_classes, cfg, progress) -> d
 
 def evaluate(cfg:EvalConfig, # what to evaluate and how
              progress:bool=True, # progress bar over the radii
-             write:bool=True, # write RUN_DIR/eval_<task>.json
+             write:bool=True, # write the record to `results_path(cfg, task)` (RUN_DIR/eval_<task>.json unless `cfg.results`)
             ) -> dict: # the eval_<task>.json record
-    "Linear probe on the frozen posterior means, every attack per radius and their worst case, latent shifts (paper section 4)."
+    "Linear probe on the frozen posterior means (PGD-AT: its own head), every attack per radius and their worst case, latent shifts (paper section 4)."
     start, device = time.time(), check_device('device', cfg.device)
+    if write: check_results_dir(cfg)                                          # an unwritable destination fails before any work
     run_cfg, model = load_run(cfg.run_dir, device=device)
     with torch_threads(run_threads(run_cfg, device)):                        # the training's rule: 1 thread for the MLP on CPU
         train_set, x, y, task = _eval_data(run_cfg, cfg)
-        probe = fit_probe(posterior_means(model, train_set.images), train_set.labels[task], train_set.n_classes[task],
-                          cfg.label_fraction, seed=cfg.seed)
-        rec = _attack_record(ProbedEncoder(model, probe), model, x, y, task, train_set.n_classes[task], cfg, progress)
-    rec['probe'] = dict(weight_decay=probe.weight_decay, val_accuracy=None if math.isnan(probe.val_accuracy) else probe.val_accuracy)
+        classifier, described = attacked_classifier(model, train_set, task, cfg.label_fraction, cfg.seed)
+        rec = _attack_record(classifier, model, x, y, task, train_set.n_classes[task], cfg, progress)
+    rec.update(described)
     rec['seconds'] = round(time.time() - start, 2)
-    if write: write_json(Path(cfg.run_dir) / f'eval_{task}.json', rec)
+    if write: write_json(results_path(cfg, task), rec)
     return rec
 
 def evaluate_run(run_dir:str, # a directory written by `train` (config.json, checkpoint.pt)
@@ -307,7 +333,8 @@ def evaluate_run(run_dir:str, # a directory written by `train` (config.json, che
                  restarts:int=10, # random restarts (paper: 10)
                  norm:str='linf', # 'linf' or 'l2'
                  attacks:tuple=('pgd', 'autoattack'), # of `ATTACKS`; the headline is their worst case; ('pgd',): the paper's protocol
-                 n_test:int=None, # test images attacked (seeded subset); None: the whole test split
+                 n_test:int=None, # images of the split attacked (seeded subset); None: all of them
+                 split:str='test', # split attacked: 'test' for reported numbers, 'valid' for choices
                  label_fraction:float=1.0, # fraction of training labels for the probe (paper Fig 8)
                  seed:int=0, # seeds the labelled subset, the test subset and the attack's random starts
                  device:str='auto', # 'auto' (cuda when available), 'cpu', 'cuda', ...
@@ -316,5 +343,5 @@ def evaluate_run(run_dir:str, # a directory written by `train` (config.json, che
                 ) -> dict: # the eval_<task>.json record
     "`evaluate` with the settings as arguments: probe, attacks per radius, latent shifts (paper section 4)."
     cfg = EvalConfig(str(run_dir), task=task, radii=radii, steps=steps, restarts=restarts, norm=norm, attacks=attacks, n_test=n_test,
-                     label_fraction=label_fraction, seed=seed, device=device)
+                     split=split, label_fraction=label_fraction, seed=seed, device=device)
     return evaluate(cfg, progress=progress, write=write)

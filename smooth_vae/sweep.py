@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 from .checks import ConfigError, option, check_bool, check_fields, check_int, check_number, check_path
 from .train import TrainConfig, budget_config, train
 from .evaluate import evaluate_run, write_json
+from .rundir import run_lock
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'EVAL_KEYS', 'TRAIN_KEYS', 'check_grid', 'read_grid', 'grid_points', 'trial_id', 'expand_grid',
@@ -20,7 +21,7 @@ __all__ = ['GRID_KEYS', 'EVAL_KEYS', 'TRAIN_KEYS', 'check_grid', 'read_grid', 'g
 
 # %% ../nbs/11_sweep.ipynb #6f9cb6be
 GRID_KEYS = ('budget', 'seeds', 'train', 'variants', 'evaluate')
-EVAL_KEYS = ('task', 'radii', 'steps', 'restarts', 'norm', 'attacks', 'n_test', 'label_fraction')
+EVAL_KEYS = ('task', 'radii', 'steps', 'restarts', 'norm', 'attacks', 'n_test', 'split', 'label_fraction')
 TRAIN_KEYS = tuple(f.name for f in fields(TrainConfig) if f.name not in ('seed', 'out'))   # seeds and OUT/trials/<id> come from the sweep
 
 def _toml():
@@ -137,8 +138,10 @@ def append_line(path:Path, # OUT/results.jsonl
                 line:dict, # a results line (JSON-able)
                ):
     "Append `line` as one JSON line with a single write on an O_APPEND descriptor (safe to kill at any moment)."
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try: os.write(fd, (json.dumps(line) + '\n').encode()); os.fsync(fd)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        cut = os.fstat(fd).st_size > 0 and os.pread(fd, 1, os.fstat(fd).st_size - 1) != b'\n'   # a line cut by a kill: end it
+        os.write(fd, ('\n' * cut + json.dumps(line, allow_nan=False) + '\n').encode()); os.fsync(fd)
     finally: os.close(fd)
 
 def read_lines(out:str|Path, # a sweep's output folder
@@ -282,13 +285,13 @@ def sweep(cfg:SweepConfig, # the grid file, the output folder, Ray's address and
          ) -> list: # `results_table` rows of the grid's trials
     "Run every trial of the grid that has not finished (resuming interrupted ones) under Ray Tune."
     trials, out = expand_grid(read_grid(cfg.grid)), Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    finished = {l['id'] for l in read_lines(out) if 'metrics' in l}
-    todo = [t for t in trials if t['id'] not in finished]
-    for t in todo:                                  # Ray runs each trial in a folder of its own: no relative paths
-        root = t['train']['data_root']
-        if isinstance(root, str): t['train']['data_root'] = os.path.abspath(os.path.expanduser(root))
-    if todo: _run_tune(todo, cfg, out, len(trials))
+    with run_lock(out, 'out'):                      # one sweep per folder (each trial's run directory has its own lock)
+        finished = {l['id'] for l in read_lines(out) if 'metrics' in l}
+        todo = [t for t in trials if t['id'] not in finished]
+        for t in todo:                              # Ray runs each trial in a folder of its own: no relative paths
+            root = t['train']['data_root']
+            if isinstance(root, str): t['train']['data_root'] = os.path.abspath(os.path.expanduser(root))
+        if todo: _run_tune(todo, cfg, out, len(trials))
     return results_table(out, [t['id'] for t in trials])
 
 # %% ../nbs/11_sweep.ipynb #d5243056
@@ -301,7 +304,9 @@ def sweep_command(cfg:SweepConfig, # as `sweep`
     "Entry point of `smooth-vae sweep`: run the sweep, print one line per failed trial and where the results are."
     try: import ray.tune; _toml()
     except ImportError: return _error('needs Ray: pip install "smooth_vae[sweep]"')
-    try: rows = sweep(cfg)
+    try:
+        for t in expand_grid(read_grid(cfg.grid)): TrainConfig(**t['train'], out=cfg.out).validate()   # refused before any trial runs
+        rows = sweep(cfg)
     except ConfigError as e: return _error(str(e))
     failed, total = [r for r in rows if r['status'] != 'ok'], len(expand_grid(read_grid(cfg.grid)))
     for r in failed: print(f"trial {r['id']} failed: {r['error']}")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_train.ipynb #8865bc19
 from __future__ import annotations
-import contextlib, dataclasses, json, os, pickle, time
+import contextlib, dataclasses, json, time
 from dataclasses import dataclass, fields
 from functools import partial
 from pathlib import Path
@@ -14,27 +14,28 @@ from fastcore.basics import patch_to
 from tqdm import tqdm
 from . import __version__
 from .checks import (ConfigError, option, check_bool, check_choice, check_device, check_fields, check_int,
-                               check_number, check_path, check_seed, check_threads)
+                               check_number, check_path, check_seed, check_threads, RADIUS_MAX)
 from .objectives import _vae_loss, _se_loss
+from .adv_train import adv_train_loss
 from .compile import COMPILE, check_compile, compiled_step, use_compile
 from .selection import NORMS, _select_pgd, _select_random
 from .data import DATASETS, dataset_shape, load_dataset
-from .models import ARCHS, build_model, model_config, sample_z
+from .models import ARCHS, build_model, sample_z
+from .rundir import load_checkpoint, set_rng_state, run_lock, prepare_run, open_run_dir, write_checkpoint, read_run
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'SELECTIONS', 'BUDGETS', 'RESUMABLE', 'TrainConfig', 'resolve_device', 'budget_config',
-           'CheckpointError', 'atomic_write', 'save_checkpoint', 'load_checkpoint', 'rng_state', 'set_rng_state',
-           'loss_parts', 'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads',
-           'write_checkpoint', 'train', 'load_run']
+__all__ = ['OBJECTIVES', 'SELECTIONS', 'BUDGETS', 'RESUMABLE', 'TrainConfig', 'resolve_device', 'budget_config', 'loss_parts',
+           'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads', 'train', 'load_run']
 
 # %% ../nbs/07_train.ipynb #9556040b
-OBJECTIVES, SELECTIONS = ('vae', 'beta_vae', 'se'), ('pgd', 'random')
+OBJECTIVES, SELECTIONS = ('vae', 'beta_vae', 'se', 'adv_train'), ('pgd', 'random')
 _RENAMED = {'model': 'objective', 'norm': 'sel_norm'}   # names in config.json files written before 0.2
 
 @dataclass
 class TrainConfig:
     "Every setting of a training run: objective, data, architecture, selection, optimisation, output."
-    objective: str = option('se', "vae (ELBO, eq 1), beta_vae (beta-weighted KL, eq 30) or se (Smooth Encoder ELBO, eq 7)", OBJECTIVES)
+    objective: str = option('se', "vae (ELBO, eq 1), beta_vae (beta-weighted KL, eq 30), se (Smooth Encoder ELBO, eq 7) or adv_train "
+                            "(supervised PGD-AT of the encoder mean + a linear head, Madry et al. 2018: the upper reference)", OBJECTIVES)
     data: str = option('digits', "dataset (digits ships with scikit-learn; the others read --data-root)", DATASETS)
     data_root: str|None = option(None, "folder holding the dataset files; default: the package's data home")
     download: bool = option(False, "fetch MNIST, Fashion-MNIST or CelebA with torchvision when missing (needs a network)")
@@ -44,9 +45,9 @@ class TrainConfig:
     noise_var: float = option(0.25, "observation noise variance v of the decoder p(x|z) = N(g(z), v I) (paper: 0.25 to 2)")
     beta: float = option(4.0, "beta of the beta-VAE, the weight of the KL term (objective beta_vae only)")
     gamma: float = option(10.0, "coupling strength gamma of WD_gamma between q(z|x) and q(z|x') (se; paper: 0.01 to 50)")
-    sel: str = option('pgd', "selection of the fictive point x' (se): pgd (maximises WD_gamma) or random, in the ball", SELECTIONS)
-    sel_eps: float = option(0.2, "selection radius epsilon: x' lies within epsilon of x (pixels in [0, 1]; paper: 0.01 to 0.3)")
-    sel_steps: int = option(10, "selection iteration budget L, the PGD steps per batch (paper: 1, 5, 10, 20, 50)")
+    sel: str = option('pgd', "selection of the fictive point x' (se): pgd (maximises WD_gamma; adv_train: the cross-entropy) or random, in the ball", SELECTIONS)
+    sel_eps: float = option(0.2, "selection radius epsilon: x' lies within epsilon of x (pixels in [0, 1]; paper: 0.01 to 0.3); adv_train: its attack's radius")
+    sel_steps: int = option(10, "selection iteration budget L, the PGD steps per batch (paper: 1, 5, 10, 20, 50; adv_train: its attack's steps)")
     sel_norm: str = option('linf', "norm of the selection ball", NORMS)
     epochs: int = option(50, "passes over the training split (unless --iterations is set)")
     iterations: int|None = option(None, "number of Adam steps; overrides --epochs (paper: 300K)")
@@ -89,15 +90,16 @@ def resolve_device(device:str) -> torch.device:
 
 def _device_name(name, value) -> str: check_device(name, value); return str(value)
 
-_POSITIVE, _NUMBER = partial(check_int, lo=1), partial(check_number, lo=0, lo_open=True)
-_RULES = dict(objective=partial(check_choice, allowed=OBJECTIVES), data=partial(check_choice, allowed=DATASETS),
+_COUNT, _BIG = partial(check_int, lo=1, hi=10**9), partial(check_number, lo=0, hi=1e6)   # bounds: far beyond any use, and
+_RULES = dict(objective=partial(check_choice, allowed=OBJECTIVES), data=partial(check_choice, allowed=DATASETS),   # within float32
               arch=partial(check_choice, allowed=ARCHS), sel=partial(check_choice, allowed=SELECTIONS),
               sel_norm=partial(check_choice, allowed=NORMS), data_root=partial(check_path, none_ok=True), download=check_bool,
-              **dict.fromkeys(('image_size', 'latent', 'epochs', 'batch_size', 'log_every', 'checkpoint_every'), _POSITIVE),
-              iterations=partial(check_int, lo=1, none_ok=True), threads=check_threads,
-              sel_steps=partial(check_int, lo=0), seed=check_seed, noise_var=_NUMBER, beta=_NUMBER, lr=_NUMBER,
-              gamma=partial(check_number, lo=0), sel_eps=partial(check_number, lo=0), bf16=check_bool, out=check_path,
-              device=_device_name, compile=check_compile)
+              image_size=partial(check_int, lo=1, hi=1024), latent=partial(check_int, lo=1, hi=2**16), epochs=partial(check_int, lo=1, hi=10**6),
+              batch_size=partial(check_int, lo=1, hi=2**20), log_every=_COUNT, checkpoint_every=_COUNT,
+              iterations=partial(check_int, lo=1, hi=10**9, none_ok=True), threads=check_threads,
+              sel_steps=partial(check_int, lo=0, hi=10**4), seed=check_seed, noise_var=partial(check_number, lo=1e-6, hi=1e6),
+              beta=partial(_BIG, lo_open=True), lr=partial(check_number, lo=0, hi=10, lo_open=True), gamma=_BIG,
+              sel_eps=partial(check_number, lo=0, hi=RADIUS_MAX), bf16=check_bool, out=check_path, device=_device_name, compile=check_compile)
 
 @patch_to(TrainConfig)
 def validate(self:TrainConfig) -> TrainConfig:
@@ -118,7 +120,8 @@ _QUICK_MNIST = dict(arch='mlp', latent=32, noise_var=0.01, gamma=100.0, sel='pgd
                     iterations=3000, batch_size=64, lr=1e-3)
 BUDGETS = {
     'quick': {'digits': dict(_QUICK_MNIST, noise_var=0.001, sel_eps=0.2, iterations=None, epochs=60, lr=3e-3),
-              'fashion_mnist': _QUICK_MNIST, 'mnist': _QUICK_MNIST},
+              'fashion_mnist': _QUICK_MNIST, 'mnist': _QUICK_MNIST,
+              'mnist5k': _QUICK_MNIST},        # v, gamma, selection radius chosen on validation: nbs/exp_choose_quick.ipynb
     'paper': {'mnist': _PAPER, 'fashion_mnist': _PAPER,                                        # Fig 5a
               'color_mnist': dict(_PAPER, arch='conv', sel_steps=20),                           # Fig 4, 7
               'celeba': dict(_PAPER, arch='conv', sel_eps=0.1, sel_steps=20)}}                  # Fig 6, 8
@@ -135,49 +138,14 @@ def from_budget(cls, data:str, budget:str='quick', **overrides) -> TrainConfig:
     "The settings of `budget` for `data`, with `overrides` on top (`validate` or `train` checks them)."
     return cls(**{**budget_config(data, budget), 'data': data, **overrides})
 
-# %% ../nbs/07_train.ipynb #440f4126
-class CheckpointError(ValueError):
-    "A checkpoint that cannot or must not be loaded."
-
-def atomic_write(path:Path, write):
-    "Call `write(f)` on a temporary file next to `path` (named per process), then rename it over `path`; no partial file stays."
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    try:
-        with open(tmp, 'wb') as f: write(f); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException: tmp.unlink(missing_ok=True); raise
-
-def save_checkpoint(path:Path, # destination, e.g. RUN_DIR/checkpoint.pt
-                    state:dict): # tensors, numbers, strings and containers of them only
-    "Write `state` atomically (temporary file in the same directory, then `os.replace`)."
-    atomic_write(Path(path), lambda f: torch.save(state, f))
-
-def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
-                    map_location='cpu') -> dict: # device for the tensors
-    "Load a checkpoint with `weights_only=True`; refuse (`CheckpointError`) anything else."
-    if not (path := Path(path)).is_file(): raise FileNotFoundError(f"no checkpoint at {path}; train one with `smooth-vae train --out {path.parent}`")
-    try: return torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise CheckpointError(f"refused to load {path}: it holds objects other than tensors and plain containers, "
-                              f"which weights_only=True will not unpickle ({str(e).splitlines()[0][:120]})") from None
-    except (RuntimeError, EOFError) as e:
-        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt): {str(e).splitlines()[0][:120]}") from None
-
-def rng_state() -> dict:
-    "The CPU and CUDA generator states, as tensors (weights_only-loadable)."
-    return dict(cpu=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [])
-
-def set_rng_state(state:dict):
-    "Restore the generators saved by `rng_state`."
-    torch.set_rng_state(state['cpu'].cpu())
-    if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all([s.cpu() for s in state['cuda']])
-
 # %% ../nbs/07_train.ipynb #cefabef4
 def loss_parts(model:nn.Module, # a `GaussianAutoencoder`
                x:Tensor, # (B, C, H, W) a batch in [0, 1]
                cfg:TrainConfig, # objective, beta, gamma and the selection settings (validated)
-              ) -> dict: # per-example (B,) tensors: loss, recon, kl (vae, beta_vae) or prior, wd (se)
-    "Per-example loss of the configured objective (paper eq 1, 30 or 7)."
+               y:Tensor=None, # (B,) labels: adv_train only
+              ) -> dict: # per-example (B,) tensors: loss, recon, kl (vae, beta_vae) or prior, wd (se) or clean, error (adv_train)
+    "Per-example loss of the configured objective (paper eq 1, 30 or 7; PGD-AT, Madry et al. 2018)."
+    if cfg.objective == 'adv_train': return adv_train_loss(model, x, y, cfg.sel_eps, cfg.sel_steps, cfg.sel_norm, cfg.sel)
     if cfg.objective != 'se':
         x_hat, mu, logvar = model(x); beta = cfg.beta if cfg.objective == 'beta_vae' else 1.0
         return _vae_loss(x, x_hat.float(), mu.float(), logvar.float().exp(), model.noise_var, beta)
@@ -189,9 +157,10 @@ def loss_parts(model:nn.Module, # a `GaussianAutoencoder`
     return _se_loss(x, x_hat.float(), mu_a, lv_a.exp(), mu_b, lv_b.exp(), model.noise_var, cfg.gamma)
 
 def train_step(model:nn.Module, opt:torch.optim.Optimizer, x:Tensor, cfg:TrainConfig, autocast=contextlib.nullcontext,
-               loss_fn=None, update=None) -> dict: # loss_fn, update: compiled `loss_parts`, `opt.step` (`compile.compiled_step`)
+               loss_fn=None, update=None, # compiled `loss_parts`, `opt.step` (`compile.compiled_step`)
+               y:Tensor=None) -> dict: # (B,) labels (adv_train); None: the unsupervised objectives
     "One Adam step on the batch mean of `loss_parts`; returns copies of the per-example parts (a CUDA graph reuses its buffers)."
-    with autocast(): parts = (loss_fn or loss_parts)(model, x, cfg)
+    with autocast(): parts = (loss_fn or loss_parts)(model, x, cfg, *(() if y is None else (y,)))
     opt.zero_grad(set_to_none=True); parts['loss'].mean().backward()
     (update or opt.step)()
     return {k: v.detach().clone() for k, v in parts.items()}
@@ -206,50 +175,23 @@ def epoch_order(seed:int, epoch:int, n:int) -> Tensor: # (n,) permutation
     "The data order of `epoch`: a permutation from a generator seeded by (seed, epoch)."
     return torch.randperm(n, generator=torch.Generator().manual_seed((seed * 1_000_003 + epoch) % 2**63))
 
-def _prepare_run(cfg:TrainConfig, run:Path, resume:bool) -> dict|None:
-    "Check the run directory before anything is written; return the checkpoint to resume from, if any."
-    ckpt = run/'checkpoint.pt'
-    if run.exists() and not run.is_dir(): raise ConfigError('out', f"{str(run)!r} exists and is not a directory")
-    if not resume:
-        if (run/'config.json').exists() or ckpt.exists():
-            raise ConfigError('out', f"{str(run)!r} already holds a run; resume it (--resume) or choose another directory")
-        return None
-    if not ckpt.exists(): return None
-    old = TrainConfig.from_dict((state := load_checkpoint(ckpt))['config'])
-    for f in fields(TrainConfig):
-        if f.name not in RESUMABLE and getattr(old, f.name) != getattr(cfg, f.name):
-            raise ConfigError(f.name, f"is {getattr(cfg, f.name)!r} but the run being resumed used {getattr(old, f.name)!r}")
-    return state
-
-def _trim_log(path:Path, step:int):
-    "Drop log records written after `step` (a crash after the last checkpoint)."
-    if not path.exists(): return
-    def ok(line):
-        try: return json.loads(line)['step'] <= step
-        except (json.JSONDecodeError, KeyError, TypeError): return False      # a line cut by the crash
-    keep = [l for l in path.read_text().splitlines() if ok(l)]
-    atomic_write(path, lambda f: f.write(''.join(l + '\n' for l in keep).encode()))
-
 # %% ../nbs/07_train.ipynb #5c7f2e30
-def _train_images(cfg:TrainConfig, device:torch.device) -> Tensor: # (N, C, H, W)
-    "The training images, moved to the GPU when they fit (< 2 GiB)."
-    images = load_dataset(cfg.data, cfg.data_root, 'train', cfg.seed, cfg.image_size, cfg.download).images
-    return images.to(device) if device.type == 'cuda' and images.numel() * images.element_size() < 2 ** 31 else images
+def _train_images(cfg:TrainConfig, device:torch.device) -> tuple: # (images (N, C, H, W), labels (N,) or None, K or None)
+    "The training images (adv_train: and the labels of the default task), moved to the GPU when they fit (< 2 GiB)."
+    ds = load_dataset(cfg.data, cfg.data_root, 'train', cfg.seed, cfg.image_size, cfg.download)
+    images, labels, k = ds.images, None, None
+    if cfg.objective == 'adv_train': labels, k = ds.labels[ds.default_task], ds.n_classes[ds.default_task]
+    if device.type == 'cuda' and images.numel() * images.element_size() < 2 ** 31:
+        images, labels = images.to(device), None if labels is None else labels.to(device)
+    return images, labels, k
 
-def _model_and_optimiser(cfg:TrainConfig, shape:tuple, device:torch.device, state:dict|None) -> tuple:
-    "Seed, build the model and Adam; when resuming, restore them, the generators and the step. Returns (model, opt, step)."
-    torch.manual_seed(cfg.seed); model = build_model(cfg.arch, shape, cfg.latent, cfg.noise_var).to(device)   # seed, then build
+def _model_and_optimiser(cfg:TrainConfig, shape:tuple, device:torch.device, state:dict|None, n_classes:int=None) -> tuple:
+    "Seed, build the model (a head for `n_classes`) and Adam; when resuming, restore them, the generators and the step. Returns (model, opt, step)."
+    torch.manual_seed(cfg.seed); model = build_model(cfg.arch, shape, cfg.latent, cfg.noise_var, n_classes).to(device)   # seed, then build
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     if state is None: return model, opt, 0
     model.load_state_dict(state['model']); opt.load_state_dict(state['optimizer']); set_rng_state(state['rng'])
     return model, opt, state['step']
-
-def _open_run_dir(run:Path, cfg:TrainConfig, state:dict|None, step:int):
-    "Create the run directory and write config.json; start a fresh log, or cut the log back to the checkpoint's `step`."
-    run.mkdir(parents=True, exist_ok=True)
-    atomic_write(run/'config.json', lambda f: f.write(json.dumps({**cfg.to_dict(), 'version': __version__}, indent=1).encode()))
-    if state is None: (run/'train_log.jsonl').unlink(missing_ok=True)
-    else: _trim_log(run/'train_log.jsonl', step)
 
 @contextlib.contextmanager
 def torch_threads(n:int|None): # CPU threads inside the block; None: leave torch's setting alone
@@ -282,32 +224,26 @@ def _log_interval(run:Path, rows:Tensor, keys:list, step:int, per_epoch:int, bat
     bar.set_postfix({k: f'{rec[k]:.3g}' for k in keys if k != 'loss'} | {'img/s': f"{rec['img_s']:.0f}"}, refresh=False)
     bar.update(len(rows))
 
-def write_checkpoint(run:Path, model:nn.Module, opt:torch.optim.Optimizer, cfg:TrainConfig,
-                     step:int, # Adam steps taken so far
-                     per_epoch:int): # steps per epoch
-    "Save the state of the run after `step` atomically to RUN_DIR/checkpoint.pt (tensors and plain containers only)."
-    save_checkpoint(run/'checkpoint.pt', dict(
-        format='smooth_vae.checkpoint/1', version=__version__, step=step, epoch=step // per_epoch,
-        model=model.state_dict(), model_config=model_config(model), optimizer=opt.state_dict(),
-        rng=rng_state(), config=cfg.to_dict()))
-
 # %% ../nbs/07_train.ipynb #1adcccbf
-def _batches(images:Tensor, seed:int, batch_size:int, per_epoch:int, start:int, total:int):
-    "The batch of each step from `start` to `total`: epoch e visits the images in the order `epoch_order(seed, e, N)`."
+def _batches(images:Tensor, labels:Tensor|None, seed:int, batch_size:int, per_epoch:int, start:int, total:int):
+    "(x, y) of each step from `start` to `total` (y None without labels): epoch e visits the images in the order `epoch_order(seed, e, N)`."
     order, order_epoch = None, None
     for step in range(start, total):
         epoch, i = divmod(step, per_epoch)
         if order_epoch != epoch: order, order_epoch = epoch_order(seed, epoch, len(images)).to(images.device), epoch
-        yield images[order[i * batch_size:(i + 1) * batch_size]]
+        idx = order[i * batch_size:(i + 1) * batch_size]
+        yield images[idx], None if labels is None else labels[idx]
 
-def _loop(cfg:TrainConfig, run:Path, model:nn.Module, opt, images:Tensor, start:int, total:int, per_epoch:int, batch_size:int, bar:tqdm):
+def _loop(cfg:TrainConfig, run:Path, model:nn.Module, opt, images:Tensor, labels:Tensor|None, start:int, total:int, per_epoch:int,
+          batch_size:int, bar:tqdm):
     "Adam steps `start` to `total`; every `log_every` / `checkpoint_every` steps and at the end: check, log, checkpoint."
     autocast = partial(torch.autocast, 'cuda', dtype=torch.bfloat16) if cfg.bf16 else contextlib.nullcontext
     device = next(model.parameters()).device
     fast = compiled_step(opt, loss_parts, device) if use_compile(cfg.compile, device) else {}
     means, keys, ckpt_step, first, t0 = [], None, start, start, time.perf_counter()
-    for step, x in enumerate(_batches(images, cfg.seed, batch_size, per_epoch, start, total), start + 1):
-        parts = train_step(model, opt, x.to(device, non_blocking=True), cfg, autocast, **fast)
+    for step, (x, y) in enumerate(_batches(images, labels, cfg.seed, batch_size, per_epoch, start, total), start + 1):
+        y = None if y is None else y.to(device, non_blocking=True)
+        parts = train_step(model, opt, x.to(device, non_blocking=True), cfg, autocast, **fast, y=y)
         keys = keys or list(parts)
         means.append(torch.stack([parts[k].float().mean() for k in keys]))
         if step % cfg.log_every and step % cfg.checkpoint_every and step < total: continue
@@ -323,28 +259,28 @@ def train(cfg:TrainConfig, # every setting of the run
           resume:bool=False, # continue from RUN_DIR/checkpoint.pt (starts afresh when there is none)
           progress:bool=True, # show a tqdm progress bar (stderr) with the loss parts and throughput
          ) -> Path: # the run directory
-    "Train a VAE, β-VAE or Smooth Encoder with Adam; write config.json, checkpoint.pt and train_log.jsonl to `cfg.out`."
+    "Train a VAE, β-VAE, Smooth Encoder or the PGD-AT reference with Adam; write config.json, checkpoint.pt and train_log.jsonl to `cfg.out`."
     cfg.validate()
     device, run = resolve_device(cfg.device), Path(cfg.out)
-    state = _prepare_run(cfg, run, resume)
-    with torch_threads(run_threads(cfg, device)):
-        images = _train_images(cfg, device)
+    with run_lock(run), torch_threads(run_threads(cfg, device)):           # one writer; --out checked before data loads
+        state = prepare_run(cfg, run, resume, RESUMABLE)
+        images, labels, n_classes = _train_images(cfg, device)
         batch_size = min(cfg.batch_size, len(images)); per_epoch = len(images) // batch_size      # full batches only
         total = cfg.iterations or cfg.epochs * per_epoch
-        model, opt, step = _model_and_optimiser(cfg, tuple(images.shape[1:]), device, state)
-        _open_run_dir(run, cfg, state, step)
+        model, opt, step = _model_and_optimiser(cfg, tuple(images.shape[1:]), device, state, n_classes)
+        open_run_dir(run, cfg, model, opt, state, step, per_epoch)
         model.train()
         with tqdm(total=total, initial=step, disable=not progress, unit='it', dynamic_ncols=True, desc=cfg.objective) as bar:
-            _loop(cfg, run, model, opt, images, step, total, per_epoch, batch_size, bar)
+            _loop(cfg, run, model, opt, images, labels, step, total, per_epoch, batch_size, bar)
     return run
 
 # %% ../nbs/07_train.ipynb #7207b391
 def load_run(run_dir:str|Path, # a directory written by `train`
              device='cpu', # where to put the model
             ) -> tuple: # (TrainConfig, GaussianAutoencoder in eval mode)
-    "The config and the trained model of a run (checkpoint loaded with weights_only=True)."
-    run = Path(run_dir)
-    state = load_checkpoint(run/'checkpoint.pt', map_location=device)
-    cfg = TrainConfig.from_json(run/'config.json') if (run/'config.json').exists() else TrainConfig.from_dict(state['config'])
-    model = build_model(**state['model_config']); model.load_state_dict(state['model'])
-    return cfg, model.to(device).eval()
+    "The config and the trained model of a run (`rundir.read_run`: checksummed checkpoint, weights_only=True); settings checked."
+    d, model = read_run(run_dir, device)
+    try: cfg = check_fields(TrainConfig.from_dict(d), **{**_RULES, 'device': check_path})   # types only: the device may be elsewhere
+    except (ConfigError, TypeError) as e:                                 # named by the file: the flags of the command did not set it
+        raise ConfigError(f"{Path(run_dir)/'config.json'}:", e.detail if getattr(e, 'field', '') == 'config' else str(e)) from None
+    return cfg, model
