@@ -20,7 +20,7 @@ $(error $(PY_TOO_OLD))
 endif
 endif
 
-.PHONY: all install reproduce test test-slow docs readme nbs clean-nbs check-sync lab clean
+.PHONY: all install reproduce test test-slow docs readme nbs experiments clean-nbs check-sync lab clean
 all: test
 
 $(BIN)/.installed: settings.ini setup.py
@@ -32,8 +32,8 @@ $(BIN)/.installed: settings.ini setup.py
 
 install: $(BIN)/.installed   ## create .venv and install the package with its dev tools
 
-reproduce: install           ## the main job: VAE vs SE, PGD-100x10 probe attack, report + figures
-	$(BIN)/smooth-vae reproduce --data $(DATA) --budget $(BUDGET) --out $(OUT)
+reproduce: install           ## the main job: VAE vs SE, PGD-100x10 + AutoAttack on the probe, report + figures (REFERENCES=1: also beta-VAE, PGD-AT)
+	$(BIN)/smooth-vae reproduce --data $(DATA) --budget $(BUDGET) --out $(OUT) $(if $(REFERENCES),--references)
 
 test: install                ## fast tests: every notebook, skipping cells flagged slow/notest
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python tools/nbtest.py $(TEST_ARGS)
@@ -51,6 +51,11 @@ readme: install              ## README.md from nbs/index.ipynb (same generator o
 
 nbs: install                 ## re-execute every notebook in place so its saved outputs are fresh
 	$(BIN)/python tools/run_nbs.py
+
+# The experiments chapter, in this order (7b reads Fig 5's results, 7a reads 7b's); about 1 h on 2 CPU cores.
+EXPERIMENTS = exp_choose_quick exp_fig5_mnist5k exp_fig7b_mnist5k exp_fig7a_mnist5k
+experiments: install         ## re-run the experiment notebooks' sweeps (runs/exp/), save their results and redraw
+	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest
 
 check-sync: install          ## what CI checks: clean notebooks, library and README in sync
 	$(BIN)/python tools/check_sync.py

@@ -1,7 +1,7 @@
 """Execute notebooks in place so that the outputs saved in them (and so the docs) come from a run.
 
 Usage: python tools/run_nbs.py [NOTEBOOK ...] [--skip FLAG ...]
-With no notebooks, runs every notebook in nbs/ in order. Cells whose directives carry a skipped
+With no notebooks, runs every notebook in nbs/ in order except the experiments (exp_*: `make experiments`). Cells whose directives carry a skipped
 flag (e.g. `--skip slow`) keep their previous outputs. Notebooks are cleaned afterwards."""
 import argparse, subprocess, sys, time
 from pathlib import Path
@@ -28,7 +28,7 @@ def main():
     ap.add_argument('nbs', nargs='*')
     ap.add_argument('--skip', nargs='*', default=['notest'], help='cell flags to leave unexecuted')
     a = ap.parse_args()
-    paths = [Path(p) for p in a.nbs] or sorted(Path('nbs').glob('[0-9a-z]*.ipynb'))
+    paths = [Path(p) for p in a.nbs] or sorted(p for p in Path('nbs').glob('[0-9a-z]*.ipynb') if not p.name.startswith('exp_'))
     for p in paths:
         t = time.time(); print(f'running {p} ...', flush=True)
         run_nb(p.resolve(), set(a.skip))
