@@ -67,7 +67,7 @@ def table1_train_config(cfg:Table1Config, # the table's settings
                                    seed=cfg.seed, device=cfg.device, threads=cfg.threads, out=str(Path(cfg.out) / objective), **extra)
 
 # %% ../nbs/09b_table1.ipynb #22765d1f
-def cell_summary(rec:dict, # an `evaluate` record (`_attack_record`) at one radius
+def cell_summary(rec:dict, # an `evaluate` record at one radius
                  y:Tensor, # (n,) the attacked images' labels: the majority class's share is the trivial accuracy
                 ) -> dict: # nominal, adversarial, their 95 % Wilson intervals, each attack alone, n, majority, warnings
     "One cell of Table 1: accuracies of one model on one task, the adversarial one the worst case per example over the attacks."
@@ -99,7 +99,7 @@ def _table1_data(cfg:Table1Config, tc:TrainConfig) -> tuple:
 
 def table1(cfg:Table1Config, # what to train and how to attack
           ) -> dict: # the table1.json record
-    "Train a VAE and an SE on CelebA (finished runs are reused), probe and attack each on the 17 tasks; write table1.json and table1.md (Table 1)."
+    "Train a VAE and an SE on CelebA (finished runs are reused), probe and attack each on the 17 tasks; write OUT/table1.json and the table as markdown (Table 1)."
     out, seconds, start = writable_dir(Path(cfg.out), 'out'), {}, time.perf_counter()
     runs = {m: train(table1_train_config(cfg, m), resume=True, progress=not cfg.quiet) for m in MODELS}
     seconds['train'] = round(time.perf_counter() - start, 2)
