@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['WEIGHT_DECAYS', 'ATTACKS', 'posterior_means', 'labelled_subset', 'Probe', 'fit_probe', 'ProbedEncoder', 'accuracy',
            'attacked_classifier', 'latent_shift', 'summarise_shift', 'radius_key', 'write_json', 'results_path',
-           'check_results_dir', 'attacked_subset', 'check_attacks', 'EvalConfig', 'evaluate', 'evaluate_run']
+           'check_results_dir', 'attacked_subset', 'check_attacks', 'EvalConfig', 'attack_record', 'evaluate',
+           'evaluate_run']
 
 # %% ../nbs/08_evaluate.ipynb #25c62bff
 import json, math, os, time
@@ -290,7 +291,7 @@ def _robust(classifier, x, y, clean, eps, n_classes, cfg, seconds) -> tuple:
 
 def _intervals(acc:dict, n:int) -> dict: return {r: [round(v, 4) for v in wilson_interval(round(a * n), n)] for r, a in acc.items()}
 
-def _attack_record(classifier, model, x, y, task, n_classes, cfg, progress) -> dict:
+def attack_record(classifier, model, x, y, task, n_classes, cfg, progress) -> dict:
     "Accuracies per radius and attack, their worst case, intervals, warnings and latent shifts: the eval_<task>.json record."
     n, mu, seconds, masking = len(x), posterior_means(model, x), dict.fromkeys(cfg.attacks, 0.), {}
     with torch.no_grad(), eval_mode(classifier): clean = torch.cat([classifier(xb.to(mu.device)).argmax(1).cpu() for xb in x.split(1024)]) == y
@@ -320,7 +321,7 @@ def evaluate(cfg:EvalConfig, # what to evaluate and how
     with torch_threads(run_threads(run_cfg, device)):                        # the training's rule: 1 thread for the MLP on CPU
         train_set, x, y, task = _eval_data(run_cfg, cfg)
         classifier, described = attacked_classifier(model, train_set, task, cfg.label_fraction, cfg.seed)
-        rec = _attack_record(classifier, model, x, y, task, train_set.n_classes[task], cfg, progress)
+        rec = attack_record(classifier, model, x, y, task, train_set.n_classes[task], cfg, progress)
     rec.update(described)
     rec['seconds'] = round(time.time() - start, 2)
     if write: write_json(results_path(cfg, task), rec)

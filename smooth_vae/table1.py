@@ -16,7 +16,7 @@ from .data import CELEBA_ATTRS, load_dataset
 from .train import TrainConfig, BUDGETS, train, load_run, resolve_device, torch_threads, run_threads
 from .rundir import atomic_write, writable_dir
 from .evaluate import (EvalConfig, ATTACKS, check_attacks, posterior_means, fit_probe, ProbedEncoder, attacked_subset,
-                                 write_json, _attack_record)
+                                 write_json, attack_record)
 from .reproduce import environment
 
 # %% auto #0
@@ -86,7 +86,7 @@ def _probe_tasks(cfg:Table1Config, run:Path, data:tuple, device:torch.device) ->
     features, cells = posterior_means(model, train_set.images), {}       # the probe's inputs, the same for every task
     for task in tqdm(CELEBA_ATTRS, desc=f'table1 {run.name}', disable=cfg.quiet):
         probe = fit_probe(features, train_set.labels[task], 2, seed=cfg.seed)
-        rec = _attack_record(ProbedEncoder(model, probe), model, x, labels[task], task, 2, ecfg, progress=False)
+        rec = attack_record(ProbedEncoder(model, probe), model, x, labels[task], task, 2, ecfg, progress=False)
         cells[task] = cell_summary(rec, labels[task])
     return cells
 
