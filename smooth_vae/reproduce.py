@@ -15,8 +15,8 @@ import smooth_vae
 from .checks import option, check_choice, check_path, check_seed, check_bool, check_threads, check_device, check_fields
 from .data import DATASETS, load_dataset
 from .selection import eval_mode
-from .train import TrainConfig, BUDGETS, RESUMABLE, budget_config, train, load_run, torch_threads, run_threads
-from .rundir import writable_dir, prepare_run
+from .train import TrainConfig, BUDGETS, budget_config, check_run, train, load_run, torch_threads, run_threads
+from .rundir import writable_dir
 from .evaluate import EvalConfig, evaluate, latent_shift, attacked_subset, write_json
 
 # %% auto #0
@@ -240,7 +240,7 @@ def reproduce(cfg:ReproduceConfig, # data set, budget, output folder, seed, devi
     seconds, evals = {}, {}
     device, out = check_device('device', cfg.device), writable_dir(cfg.out, 'out')
     for name in ('vae', 'se', *(('adv_train',) if cfg.references else ())):   # every run folder checked before anything trains
-        tc = train_config(cfg, name).validate(); prepare_run(tc, Path(tc.out), True, RESUMABLE)
+        check_run(train_config(cfg, name))
     with _timed(seconds, 'total'), torch_threads(run_threads(train_config(cfg, 'se'), device)):    # 1 thread for the MLP on CPU
         threads = torch.get_num_threads()
         runs, choice = _train_all(cfg, seconds, progress)

@@ -25,7 +25,8 @@ from .rundir import load_checkpoint, set_rng_state, run_lock, prepare_run, open_
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'SELECTIONS', 'BUDGETS', 'RESUMABLE', 'TrainConfig', 'resolve_device', 'budget_config', 'loss_parts',
-           'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads', 'train', 'load_run']
+           'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads', 'train', 'check_run',
+           'load_run']
 
 # %% ../nbs/07_train.ipynb #9556040b
 OBJECTIVES, SELECTIONS = ('vae', 'beta_vae', 'se', 'adv_train'), ('pgd', 'random')
@@ -273,6 +274,13 @@ def train(cfg:TrainConfig, # every setting of the run
         with tqdm(total=total, initial=step, disable=not progress, unit='it', dynamic_ncols=True, desc=cfg.objective) as bar:
             _loop(cfg, run, model, opt, images, labels, step, total, per_epoch, batch_size, bar)
     return run
+
+# %% ../nbs/07_train.ipynb #4a123e17
+def check_run(cfg:TrainConfig, # the settings of a run that will be trained with resume=True
+             ) -> TrainConfig: # `cfg`, validated
+    "Validate `cfg` and check that its run folder is empty or holds this same run (resumable); `ConfigError` if not, nothing written."
+    prepare_run(cfg.validate(), Path(cfg.out), True, RESUMABLE)
+    return cfg
 
 # %% ../nbs/07_train.ipynb #7207b391
 def load_run(run_dir:str|Path, # a directory written by `train`
