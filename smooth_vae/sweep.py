@@ -11,7 +11,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 from .checks import ConfigError, option, check_bool, check_fields, check_int, check_number, check_path
 from .train import TrainConfig, budget_config, train
-from .evaluate import evaluate_run, write_json
+from .evaluate import EvalConfig, evaluate_run, results_path, write_json
 from .rundir import run_lock
 
 # %% auto #0
@@ -40,7 +40,8 @@ def check_grid(grid:dict, # a parsed grid file
     "Check the keys of a parsed grid file; `ConfigError` naming `grid` and what is allowed."
     _check_table('the file', grid, GRID_KEYS)
     _check_table('[train]', grid.get('train', {}), TRAIN_KEYS)
-    _check_table('[evaluate]', grid.get('evaluate', {}), EVAL_KEYS)
+    evaluations = grid.get('evaluate', {})
+    for e in evaluations if isinstance(evaluations, list) and evaluations else [evaluations]: _check_table('[evaluate]', e, EVAL_KEYS)
     variants, seeds = grid.get('variants', [{}]), grid.get('seeds', [0])
     if not isinstance(variants, list) or not variants: raise ConfigError('grid', "variants must be one or more [[variants]] tables")
     for v in variants: _check_table('[[variants]]', v, TRAIN_KEYS)
@@ -87,17 +88,23 @@ def trial_id(train:dict, # every `TrainConfig` setting but `out`
     return hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 # %% ../nbs/11_sweep.ipynb #7b200b96
+def _evaluations(grid:dict) -> list:
+    "The grid's evaluations: those of `[evaluate]` (a table) or of every `[[evaluate]]` table, each table's axes expanded."
+    tables = grid.get('evaluate', {})
+    return [ev for table in (tables if isinstance(tables, list) else [tables]) for ev in grid_points(table)]
+
 def expand_grid(grid:dict, # a grid file checked by `check_grid`
-               ) -> list: # dicts with id, train (settings), evaluate (settings)
-    "The trials of a checked grid, in file order: ([train] + each variant) x [evaluate] x seeds, each id once."
-    trials = {}
+               ) -> list: # dicts with id, train (settings), evaluate (settings), run (the id of the trial that trains)
+    "The trials of a checked grid, in file order: ([train] + each variant) x evaluations x seeds, each id once; trials with one training share it."
+    trials, runs = {}, {}
     for variant in grid.get('variants', [{}]):
         for point in grid_points({**grid.get('train', {}), **variant}):
             base = budget_config(point.get('data', TrainConfig.data), grid['budget']) if 'budget' in grid else {}
-            for ev in grid_points(grid.get('evaluate', {})):
+            for ev in _evaluations(grid):
                 for seed in grid.get('seeds', [0]):
                     t, e = _canonical({**base, **point, 'seed': seed}, _TRAIN_DEFAULTS), _canonical(ev, _EVAL_DEFAULTS)
-                    trials.setdefault(trial_id(t, e), dict(train=t, evaluate=e))
+                    i = trial_id(t, e)
+                    trials.setdefault(i, dict(train=t, evaluate=e, run=runs.setdefault(trial_id(t, {}), i)))   # the first trial trains
     return [dict(id=k, **v) for k, v in trials.items()]
 
 # %% ../nbs/11_sweep.ipynb #c7463ea1
@@ -121,15 +128,18 @@ def run_trial(trial:dict, # an `expand_grid` entry: id, train, evaluate
               root:str|Path, # the sweep's output folder; the run directory is ROOT/trials/<id>
              ) -> dict: # the results line: id, config (train, evaluate), metrics or error, seconds
     "Train (resuming from a checkpoint) and evaluate one trial; a finished one is read back, a failure is one line."
-    t0, run = time.time(), Path(root)/'trials'/trial['id']
-    if (run/'result.json').is_file(): return json.loads((run/'result.json').read_text())
+    t0, here = time.time(), Path(root)/'trials'/trial['id']
+    run = Path(root)/'trials'/trial.get('run', trial['id'])      # the training, shared by the trials that differ only in evaluation
+    if (here/'result.json').is_file(): return json.loads((here/'result.json').read_text())
     line = dict(id=trial['id'], config=dict(train=trial['train'], evaluate=trial['evaluate']))
     try:
         cfg = TrainConfig(**trial['train'], out=str(run))
         train(cfg, resume=True, progress=False)
-        record = evaluate_run(run, **trial['evaluate'], seed=cfg.seed, device=cfg.device, progress=False)
+        record = evaluate_run(run, **trial['evaluate'], seed=cfg.seed, device=cfg.device, progress=False, write=False)
+        here.mkdir(parents=True, exist_ok=True)
+        write_json(here/results_path(EvalConfig(str(run), split=record['split']), record['task']).name, record)   # eval_<task>.json
         line.update(metrics=trial_metrics(record, run), seconds=round(time.time() - t0, 2))
-        write_json(run/'result.json', line)
+        write_json(here/'result.json', line)
     except Exception as e: line.update(error=_one_line(e), seconds=round(time.time() - t0, 2))
     return line
 
@@ -232,13 +242,14 @@ def start_ray(address:str=None, # None: a private local Ray on this machine's co
     return True
 
 def _tune_trial(config:dict):
-    "What Ray Tune runs per trial: `run_trial` with torch on the reserved CPUs, then report its line."
+    "What Ray Tune runs per training: `run_trial` for each trial that shares it, torch on the reserved CPUs, reporting each line."
     import torch
     from ray import tune
     torch.set_num_threads(config['threads'])
-    line = run_trial(config['trial'], config['root'])
     report = getattr(tune, 'report', None) or __import__('ray.train').train.report    # Ray < 2.41: ray.train.report
-    report(dict(line.get('metrics', {}), failed='error' in line, line=json.dumps(line)))
+    for trial in config['trials']:
+        line = run_trial(trial, config['root'])
+        report(dict(line.get('metrics', {}), failed='error' in line, line=json.dumps(line)))
 
 # %% ../nbs/11_sweep.ipynb #0fe8d932
 def _recorder(out:Path, # the sweep's output folder
@@ -250,13 +261,15 @@ def _recorder(out:Path, # the sweep's output folder
     from ray import tune
     class Recorder(tune.Callback):
         def setup(self, **info):
-            self.bar, self.failed = tqdm(total=total, initial=done, unit='trial', desc='sweep', disable=not progress), 0
+            self.bar, self.failed, self.seen = tqdm(total=total, initial=done, unit='trial', desc='sweep', disable=not progress), 0, set()
         def on_trial_result(self, iteration, trials, trial, result, **info): self.record(json.loads(result['line']))
         def on_trial_error(self, iteration, trials, trial, **info):        # the worker itself died (e.g. out of memory)
-            t = trial.config['trial']
-            self.record(dict(id=t['id'], config=dict(train=t['train'], evaluate=t['evaluate']),
-                             error=f"RayTaskError: the trial's process failed; see ray/tune/{t['id']}/error.txt"))
+            group = trial.config['trials']                                 # the trials sharing its training not yet recorded fail
+            for t in (t for t in group if t['id'] not in self.seen):
+                self.record(dict(id=t['id'], config=dict(train=t['train'], evaluate=t['evaluate']),
+                                 error=f"RayTaskError: the trial's process failed; see ray/tune/{group[0]['id']}/error.txt"))
         def record(self, line):
+            self.seen.add(line['id'])
             append_line(out/'results.jsonl', line)
             self.failed += 'error' in line
             self.bar.set_postfix(failed=self.failed, refresh=False); self.bar.update()
@@ -265,14 +278,16 @@ def _recorder(out:Path, # the sweep's output folder
 
 # %% ../nbs/11_sweep.ipynb #fca9aa5c
 def _run_tune(todo:list, cfg:SweepConfig, out:Path, total:int):
-    "Run the trials `todo` as one Ray Tune experiment with its state in OUT/ray."
+    "Run the trials `todo` as one Ray Tune experiment with its state in OUT/ray: one Tune trial per training, running its evaluations in turn."
     from ray import tune
     import ray
     started = start_ray(cfg.address)
     try:
         RunConfig = getattr(tune, 'RunConfig', None) or ray.train.RunConfig         # Ray < 2.41: ray.train.RunConfig
-        name = lambda t: t.config['trial']['id']
-        space = dict(trial=tune.grid_search(todo), root=str(out.resolve()), threads=max(1, int(cfg.cpus_per_trial)))
+        groups = {}
+        for t in todo: groups.setdefault(t.get('run', t['id']), []).append(t)
+        name = lambda t: t.config['trials'][0]['id']
+        space = dict(trials=tune.grid_search(list(groups.values())), root=str(out.resolve()), threads=max(1, int(cfg.cpus_per_trial)))
         tune.Tuner(tune.with_resources(_tune_trial, dict(cpu=cfg.cpus_per_trial, gpu=cfg.gpus_per_trial)), param_space=space,
                    tune_config=tune.TuneConfig(max_concurrent_trials=cfg.max_concurrent, reuse_actors=True,
                                                trial_name_creator=name, trial_dirname_creator=name),
