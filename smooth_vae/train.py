@@ -122,7 +122,8 @@ _QUICK_MNIST = dict(arch='mlp', latent=32, noise_var=0.01, gamma=100.0, sel='pgd
 BUDGETS = {
     'quick': {'digits': dict(_QUICK_MNIST, noise_var=0.001, sel_eps=0.2, iterations=None, epochs=60, lr=3e-3),
               'fashion_mnist': _QUICK_MNIST, 'mnist': _QUICK_MNIST,
-              'mnist5k': _QUICK_MNIST},        # v, gamma, selection radius chosen on validation: nbs/exp_choose_quick.ipynb
+              'mnist5k': _QUICK_MNIST,         # v, gamma, selection radius chosen on validation: nbs/exp_choose_quick.ipynb
+              'color_mnist5k': dict(_QUICK_MNIST, arch='conv'), 'color_mnist5k_all7': dict(_QUICK_MNIST, arch='conv')},  # Fig 4: mnist5k's choice
     'paper': {'mnist': _PAPER, 'fashion_mnist': _PAPER,                                        # Fig 5a
               'color_mnist': dict(_PAPER, arch='conv', sel_steps=20),                           # Fig 4, 7
               'celeba': dict(_PAPER, arch='conv', sel_eps=0.1, sel_steps=20)}}                  # Fig 6, 8
