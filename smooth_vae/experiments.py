@@ -31,35 +31,37 @@ def experiment_paths(name:str, # the experiment, e.g. 'fig5_mnist5k': grids/<nam
 _EVAL, _ATTACKS = ('n_test', 'split', 'nominal', 'adversarial'), ('by_attack', 'attack_seconds')
 
 def trial_rows(rows:list, # the sweep's `results_table` rows, one per trial
-               runs:Path, # the sweep's folder, holding trials/<id>/eval_digit.json
+               runs:Path, # the sweep's folder, holding trials/<id>/eval_<task>.json
                keys:tuple, # the settings to keep, in this order: the varied keys, then the budget's
                attacks:bool=False, # also keep `by_attack` and `attack_seconds`
               ) -> list:
     "The compact rows committed for an experiment: one per trial, settings from the sweep, accuracies from its record."
-    out = []
+    out, listed = [], lambda v: list(v) if isinstance(v, tuple) else v          # a table's tuples (radii, attacks) as in JSON
     for r in rows:
-        rec = json.loads((Path(runs)/'trials'/r['id']/'eval_digit.json').read_text())
-        out.append(dict(id=r['id'], **{k: r[k] for k in keys}, **{k: rec[k] for k in _EVAL + (_ATTACKS if attacks else ())},
+        rec = json.loads((Path(runs)/'trials'/r['id']/f"eval_{r.get('task') or 'digit'}.json").read_text())   # digit: MNIST's default
+        out.append(dict(id=r['id'], **{k: listed(r[k]) for k in keys}, **{k: rec[k] for k in _EVAL + (_ATTACKS if attacks else ())},
                         seconds=r['seconds']))
     return out
 
 # %% ../nbs/13_experiments.ipynb #b7dc5039
 def check_results(res:dict, # the saved results: grid, trial_seconds, rows (from `trial_rows`)
                   grid:Path, # the committed grid file they must come from
-                  keys:tuple, # the keys the grid varies (with the seed), e.g. ('objective', 'seed')
-                  budget_keys:tuple, # the settings that must equal today's quick mnist5k budget
-                  attacks:tuple=(), # the attacks `by_attack` must hold; (): rows without attacks
-                  radii:tuple=RADII, # the radii every row must hold
+                  keys:tuple, # the settings the grid varies (with the seed), e.g. ('objective', 'seed'); evaluation settings too
+                  budget_keys:tuple, # the settings that must equal today's quick budget for `data`
+                  attacks:bool=False, # rows keep `by_attack` (`trial_rows(..., attacks=True)`): it must hold the grid's attacks
+                  data:str='mnist5k', # whose quick budget
                  ):
-    "Fail (`AssertionError`) unless `res` holds one well-formed row per trial of `grid`, at today's quick mnist5k budget."
+    "Fail (`AssertionError`) unless `res` holds one well-formed row per trial of `grid`, in order, at today's quick budget for `data`."
     test_eq(sorted(res), ['grid', 'rows', 'trial_seconds'])
-    test_eq([tuple(r[k] for k in keys) for r in res['rows']], [tuple(t['train'][k] for k in keys) for t in expand_grid(read_grid(grid))])
-    budget = {k: budget_config('mnist5k', 'quick')[k] for k in budget_keys}
+    trials = [{**t['train'], **t['evaluate']} for t in expand_grid(read_grid(grid))]
+    test_eq([tuple(r[k] for k in keys) for r in res['rows']], [tuple(t[k] for k in keys) for t in trials])
+    budget = {k: budget_config(data, 'quick')[k] for k in budget_keys}
     columns = sorted(['id', *keys, *budget_keys, *_EVAL, *(_ATTACKS if attacks else ()), 'seconds'])
-    for r in res['rows']:
+    for r, t in zip(res['rows'], trials):
+        radii = sorted(str(e) for e in t['radii'])
         test_eq(sorted(r), columns)
         test_eq({k: r[k] for k in budget_keys}, budget)
-        test_eq((r['split'], sorted(r['adversarial']), sorted(r.get('by_attack', {}))), ('test', sorted(radii), sorted(attacks)))
+        test_eq((r['split'], sorted(r['adversarial']), sorted(r.get('by_attack', {}))), ('test', radii, sorted(t['attacks']) if attacks else []))
         for e in radii:
             least = min([r['nominal'], *(a[e] for a in r.get('by_attack', {}).values())])
             assert 0 <= r['adversarial'][e] <= least <= r['nominal'] <= 1, (r['id'], e)
