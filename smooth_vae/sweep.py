@@ -211,7 +211,7 @@ def format_pivot(table:list, # `pivot`'s result
 @dataclass
 class SweepConfig:
     "Settings of `smooth-vae sweep`: the grid file, the output folder, and the Ray cluster and resources per trial."
-    grid: str = field(metadata=dict(help="grid file (TOML): [train], [[variants]], [evaluate], seeds, budget; examples in grids/"))
+    grid: str = field(metadata=dict(help="grid file (TOML): [train], [[variants]], [evaluate] or [[evaluate]], seeds, budget; examples in grids/"))
     out: str = option('runs/sweep', "output folder: results.jsonl, trials/<id>/ (a run directory per trial), ray/ (Tune's state)")
     address: str|None = option(None, "Ray cluster to join: auto (one started with `ray start`) or ray://HOST:PORT; "
                                "default: a private Ray on this machine's cores")
