@@ -53,7 +53,7 @@ nbs: install                 ## re-execute every notebook in place so its saved 
 	$(BIN)/python tools/run_nbs.py
 
 # The experiments chapter, in this order (7b and 8 read Fig 5's results and runs, 7a and the Pareto plot read 7b's); about 1 h 10 min on 2 CPU cores.
-EXPERIMENTS = exp_choose_quick exp_fig5_mnist5k exp_fig7b_mnist5k exp_fig7a_mnist5k exp_fig8_mnist5k exp_pareto_mnist5k
+EXPERIMENTS = exp_choose_quick exp_fig5_mnist5k exp_fig7b_mnist5k exp_fig7a_mnist5k exp_fig8_mnist5k exp_pareto_mnist5k exp_fig4_color_mnist5k
 experiments: install         ## re-run the experiment notebooks' sweeps (runs/exp/), save their results and redraw
 	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest
 
