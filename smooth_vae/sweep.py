@@ -125,7 +125,7 @@ def trial_metrics(record:dict, # an `evaluate_run` record
 
 # %% ../nbs/11_sweep.ipynb #7abad143
 def run_trial(trial:dict, # an `expand_grid` entry: id, train, evaluate
-              root:str|Path, # the sweep's output folder; the run directory is ROOT/trials/<id>
+              root:str|Path, # the sweep's output folder; the trial's folder is ROOT/trials/<id>, its training ROOT/trials/<run>
              ) -> dict: # the results line: id, config (train, evaluate), metrics or error, seconds
     "Train (resuming from a checkpoint) and evaluate one trial; a finished one is read back, a failure is one line."
     t0, here = time.time(), Path(root)/'trials'/trial['id']
