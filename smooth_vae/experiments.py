@@ -8,11 +8,11 @@ import json, os
 from collections import namedtuple
 from pathlib import Path
 from fastcore.test import test_eq
-from .sweep import expand_grid, read_grid
+from .sweep import SweepConfig, expand_grid, read_grid, sweep
 from .train import budget_config
 
 # %% auto #0
-__all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'percent']
+__all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'run_experiment', 'percent']
 
 # %% ../nbs/13_experiments.ipynb #6c6afd0c
 RADII = ('0.01', '0.1', '0.2', '0.3')          # the attack radii of the mnist5k figures, as the results' keys
@@ -65,6 +65,25 @@ def check_results(res:dict, # the saved results: grid, trial_seconds, rows (from
         for e in radii:
             least = min([r['nominal'], *(a[e] for a in r.get('by_attack', {}).values())])
             assert 0 <= r['adversarial'][e] <= least <= r['nominal'] <= 1, (r['id'], e)
+
+# %% ../nbs/13_experiments.ipynb #e7a1c002
+def run_experiment(name:str, # the experiment: grids/<name>.toml, nbs/exp_results/<name>.json, runs/exp/<name>
+                   keys:tuple, # as `check_results`: the settings the grid varies (with the seed)
+                   budget_keys:tuple, # the settings that must equal today's quick budget for `data`
+                   attacks:bool=False, # keep and check each attack's accuracy (`by_attack`)
+                   data:str='mnist5k', # whose quick budget
+                   max_concurrent:int=2, # trials at once (the project's CPU has 2 cores)
+                  ) -> dict: # the saved results: grid, trial_seconds, rows
+    "Run (or resume, or re-read) experiment `name`'s sweep, then check and save its compact results."
+    p = experiment_paths(name)
+    rows = sweep(SweepConfig(str(p.grid), out=str(p.runs), max_concurrent=max_concurrent, progress=False))
+    failed = [r for r in rows if r['status'] != 'ok']
+    if failed: raise RuntimeError(f"{len(failed)} trial(s) of {p.grid.name} failed, e.g. {failed[0]['id']}: {failed[0]['error']}")
+    res = dict(grid=str(p.grid.relative_to(p.repo)), trial_seconds=round(sum(r['seconds'] for r in rows)),
+               rows=trial_rows(rows, p.runs, keys + budget_keys, attacks=attacks))
+    check_results(res, p.grid, keys, budget_keys, attacks, data)
+    p.results.write_text(json.dumps(res, indent=1) + '\n')
+    return res
 
 # %% ../nbs/13_experiments.ipynb #27e99867
 def percent(s:dict, # an `aggregate_seeds` result: mean, sd (None for one seed), n
