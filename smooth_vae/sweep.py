@@ -72,6 +72,7 @@ def grid_points(table:dict, # setting -> value, or a list of values to sweep
 _TRAIN_DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.name != 'out'}
 _EVAL_DEFAULTS = {k: inspect.signature(evaluate_run).parameters[k].default for k in EVAL_KEYS}
 _NOT_IN_ID = ('device', 'compile', 'data_root', 'download', 'threads', 'log_every', 'checkpoint_every')
+_IN_ID_WHEN_SET = {'out_bias': 'init'}   # settings added after results were committed: in the id only away from their default
 
 def _canonical(values:dict, defaults:dict) -> dict:
     "`values` over `defaults`; an int where the default is a float becomes a float, a tuple (or list) a list of floats."
@@ -84,7 +85,8 @@ def trial_id(train:dict, # every `TrainConfig` setting but `out`
              evaluate:dict, # every `evaluate_run` setting of `EVAL_KEYS`
             ) -> str: # 12 hex digits
     "A stable trial id: SHA-1 (12 hex digits) of the settings that change the trial's result."
-    key = dict({k: v for k, v in train.items() if k not in _NOT_IN_ID}, evaluate=evaluate)
+    key = {k: v for k, v in train.items() if k not in _NOT_IN_ID and _IN_ID_WHEN_SET.get(k, object()) != v}
+    key = dict(key, evaluate=evaluate)
     return hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 # %% ../nbs/11_sweep.ipynb #7b200b96

@@ -20,16 +20,16 @@ from .adv_train import adv_train_loss
 from .compile import COMPILE, check_compile, compiled_step, use_compile
 from .selection import NORMS, _select_pgd, _select_random
 from .data import DATASETS, dataset_shape, load_dataset
-from .models import ARCHS, build_model, sample_z
+from .models import ARCHS, build_model, init_output_bias, sample_z
 from .rundir import load_checkpoint, set_rng_state, run_lock, prepare_run, open_run_dir, write_checkpoint, read_run
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'SELECTIONS', 'BUDGETS', 'RESUMABLE', 'TrainConfig', 'resolve_device', 'budget_config', 'loss_parts',
-           'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads', 'train', 'check_run',
-           'load_run']
+__all__ = ['OBJECTIVES', 'SELECTIONS', 'OUT_BIASES', 'BUDGETS', 'RESUMABLE', 'TrainConfig', 'resolve_device', 'budget_config',
+           'loss_parts', 'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads', 'train',
+           'check_run', 'load_run']
 
 # %% ../nbs/07_train.ipynb #9556040b
-OBJECTIVES, SELECTIONS = ('vae', 'beta_vae', 'se', 'adv_train'), ('pgd', 'random')
+OBJECTIVES, SELECTIONS, OUT_BIASES = ('vae', 'beta_vae', 'se', 'adv_train'), ('pgd', 'random'), ('init', 'data')
 _RENAMED = {'model': 'objective', 'norm': 'sel_norm'}   # names in config.json files written before 0.2
 
 @dataclass
@@ -54,6 +54,8 @@ class TrainConfig:
     iterations: int|None = option(None, "number of Adam steps; overrides --epochs (paper: 300K)")
     batch_size: int = option(64, "examples per Adam step")
     lr: float = option(1e-3, "Adam learning rate")
+    out_bias: str = option('init', "initial bias of the decoder's output layer: init (the architecture's initialisation), or data (the logit of the mean training pixel, "
+                           "against a decoder that goes dark and dead on dark images: models.init_output_bias)", OUT_BIASES)
     seed: int = option(0, "seeds initialisation, data order, latent samples and selection starts (0 <= seed < 2**63)")
     device: str = option('auto', "auto (cuda when available), cpu, cuda or cuda:N")
     bf16: bool = option(False, "bfloat16 autocast for the forward passes (CUDA only)")
@@ -94,7 +96,8 @@ def _device_name(name, value) -> str: check_device(name, value); return str(valu
 _COUNT, _BIG = partial(check_int, lo=1, hi=10**9), partial(check_number, lo=0, hi=1e6)   # bounds: far beyond any use, and
 _RULES = dict(objective=partial(check_choice, allowed=OBJECTIVES), data=partial(check_choice, allowed=DATASETS),   # within float32
               arch=partial(check_choice, allowed=ARCHS), sel=partial(check_choice, allowed=SELECTIONS),
-              sel_norm=partial(check_choice, allowed=NORMS), data_root=partial(check_path, none_ok=True), download=check_bool,
+              sel_norm=partial(check_choice, allowed=NORMS), out_bias=partial(check_choice, allowed=OUT_BIASES),
+              data_root=partial(check_path, none_ok=True), download=check_bool,
               image_size=partial(check_int, lo=1, hi=1024), latent=partial(check_int, lo=1, hi=2**16), epochs=partial(check_int, lo=1, hi=10**6),
               batch_size=partial(check_int, lo=1, hi=2**20), log_every=_COUNT, checkpoint_every=_COUNT,
               iterations=partial(check_int, lo=1, hi=10**9, none_ok=True), threads=check_threads,
@@ -123,7 +126,8 @@ BUDGETS = {
     'quick': {'digits': dict(_QUICK_MNIST, noise_var=0.001, sel_eps=0.2, iterations=None, epochs=60, lr=3e-3),
               'fashion_mnist': _QUICK_MNIST, 'mnist': _QUICK_MNIST,
               'mnist5k': _QUICK_MNIST,         # v, gamma, selection radius chosen on validation: nbs/exp_choose_quick.ipynb
-              'color_mnist5k': dict(_QUICK_MNIST, arch='conv'), 'color_mnist5k_all7': dict(_QUICK_MNIST, arch='conv')},  # Fig 4: mnist5k's choice
+              'color_mnist5k': dict(_QUICK_MNIST, arch='conv', out_bias='data'),     # Fig 4: mnist5k's choice, and the output bias
+              'color_mnist5k_all7': dict(_QUICK_MNIST, arch='conv', out_bias='data')},  # that keeps the dark colour images' decoder alive
     'paper': {'mnist': _PAPER, 'fashion_mnist': _PAPER,                                        # Fig 5a
               'color_mnist': dict(_PAPER, arch='conv', sel_steps=20),                           # Fig 4, 7
               'celeba': dict(_PAPER, arch='conv', sel_eps=0.1, sel_steps=20)}}                  # Fig 6, 8
@@ -270,6 +274,7 @@ def train(cfg:TrainConfig, # every setting of the run
         batch_size = min(cfg.batch_size, len(images)); per_epoch = len(images) // batch_size      # full batches only
         total = cfg.iterations or cfg.epochs * per_epoch
         model, opt, step = _model_and_optimiser(cfg, tuple(images.shape[1:]), device, state, n_classes)
+        if state is None and cfg.out_bias == 'data': init_output_bias(model, images.float().mean().item())
         open_run_dir(run, cfg, model, opt, state, step, per_epoch)
         model.train()
         with tqdm(total=total, initial=step, disable=not progress, unit='it', dynamic_ncols=True, desc=cfg.objective) as bar:
