@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['LOGVAR_MIN', 'LOGVAR_MAX', 'ARCHS', 'HIDDEN', 'CONV_LAYERS', 'soft_clamp', 'sample_z', 'mlp', 'he_init',
-           'conv_encoder', 'conv_decoder', 'GaussianAutoencoder', 'build_model', 'model_config', 'init_output_bias']
+           'conv_encoder', 'conv_decoder', 'GaussianAutoencoder', 'build_model', 'model_config', 'output_layer',
+           'init_output_bias']
 
 # %% ../nbs/06_models.ipynb #3972121d
 import math
@@ -146,9 +147,12 @@ def model_config(model:GaussianAutoencoder) -> dict:
     return dict(arch=model.arch, in_shape=list(model.in_shape), latent=model.latent, noise_var=model.noise_var, **head)
 
 # %% ../nbs/06_models.ipynb #d7b1a0e2
+def output_layer(model:GaussianAutoencoder) -> nn.Module:
+    "The decoder's output layer: its last linear or transposed-convolution layer, the one before the sigmoid."
+    return [m for m in model.decoder.modules() if isinstance(m, (nn.Linear, nn.ConvTranspose2d))][-1]
+
 def init_output_bias(model:GaussianAutoencoder, mean:float) -> GaussianAutoencoder:
     "Set the bias of the decoder's output layer to logit(`mean`), `mean` the mean training pixel in (0, 1), in place."
     if not (isinstance(mean, (int, float)) and 0 < mean < 1): raise ConfigError('mean', f"must be a number in (0, 1), the mean training pixel; got {mean!r}")
-    last = [m for m in model.decoder.modules() if isinstance(m, (nn.Linear, nn.ConvTranspose2d))][-1]
-    with torch.no_grad(): last.bias.fill_(math.log(mean / (1 - mean)))
+    with torch.no_grad(): output_layer(model).bias.fill_(math.log(mean / (1 - mean)))
     return model
