@@ -52,9 +52,10 @@ readme: install              ## README.md from nbs/index.ipynb (same generator o
 nbs: install                 ## re-execute every notebook in place so its saved outputs are fresh
 	$(BIN)/python tools/run_nbs.py
 
-# The experiments chapter, in this order (7b and 8 read Fig 5's results and runs, 7a and the Pareto plot read 7b's); about 4 h
-# on 2 CPU cores, summed from the measured wall times under shared load (the two ConvNet figures, Fig 5's and Fig 4, are about 2.5 h of it, the SE curve of the Pareto plot half an hour).
-EXPERIMENTS = exp_choose_quick exp_fig5_mnist5k exp_fig7b_mnist5k exp_fig7a_mnist5k exp_fig8_mnist5k exp_pareto_mnist5k exp_fig4_color_mnist5k
+# The experiments chapter, in this order (the training-length check, 7b and 8 read Fig 5's results and runs, 7a and the Pareto plot read 7b's);
+# about 4.5 h on 2 CPU cores, summed from the measured wall times, most under shared load (the two ConvNet figures, Fig 5's and Fig 4, are
+# about 2.5 h of it, the SE curve of the Pareto plot half an hour, the training-length sweep 25 minutes).
+EXPERIMENTS = exp_choose_quick exp_fig5_mnist5k exp_length_mnist5k exp_fig7b_mnist5k exp_fig7a_mnist5k exp_fig8_mnist5k exp_pareto_mnist5k exp_fig4_color_mnist5k
 experiments: install         ## re-run the experiment notebooks' sweeps (runs/exp/), save their results and redraw
 	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest
 
