@@ -8,11 +8,12 @@
 --reproduce  `smooth-vae reproduce --data mnist5k --budget quick`, timed alone, its report copied to OUT;
 --grids      each grid's trials through the sweep runner's own `run_trial` (the code Ray runs per trial),
              N trainings at once in worker processes, their lines appended to OUT/<grid>.jsonl in the
-             format of `smooth-vae sweep`'s results.jsonl (run folders under /tmp: checkpoints don't travel).
+             format of `smooth-vae sweep`'s results.jsonl; the trials' run folders (checkpoints) go to
+             --runs (default: device_runs in the system's temporary folder), so that OUT stays small.
 Where Ray is installed, `smooth-vae sweep GRID --gpus-per-trial 0.1` does what --grids does.
 """
 from __future__ import annotations
-import argparse, json, os, shutil, subprocess, sys, time
+import argparse, os, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 import torch
@@ -88,7 +89,7 @@ def run_group(group: list, root: str) -> list:
     from smooth_vae.sweep import run_trial
     return [run_trial(t, root) for t in group]
 
-def grids(paths: list, out: Path, jobs: int):
+def grids(paths: list, out: Path, jobs: int, runs: Path):
     "All trainings of all grids at once, `jobs` worker processes; lines appended to OUT/<grid>.jsonl as each finishes."
     from smooth_vae.sweep import expand_grid, read_grid, append_line
     work = []
@@ -99,7 +100,7 @@ def grids(paths: list, out: Path, jobs: int):
     t0 = time.perf_counter()
     import multiprocessing as mp
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as pool:
-        futs = {pool.submit(run_group, grp, f'/tmp/device_runs/{name}'): name for name, grp in work}
+        futs = {pool.submit(run_group, grp, str(runs/name)): name for name, grp in work}
         for f in as_completed(futs):
             for line in f.result():
                 append_line(out/f'{futs[f]}.jsonl', line)
@@ -112,10 +113,11 @@ def grids(paths: list, out: Path, jobs: int):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('out'); ap.add_argument('--grids', nargs='*', default=[]); ap.add_argument('--jobs', type=int, default=8)
+    ap.add_argument('--runs', default=str(Path(tempfile.gettempdir())/'device_runs'))
     ap.add_argument('--steps', action='store_true'); ap.add_argument('--reproduce', action='store_true')
     a = ap.parse_args(); out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     name = torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU (CPU)'
     log(f"device: {name} | torch {torch.__version__} | {time.strftime('%Y-%m-%d %H:%M')} | {os.cpu_count()} CPUs")
     if a.reproduce: reproduce(out)
-    if a.grids: grids(a.grids, out, a.jobs)
+    if a.grids: grids(a.grids, out, a.jobs, Path(a.runs))
     if a.steps: step_bench()
