@@ -13,7 +13,7 @@
 Where Ray is installed, `smooth-vae sweep GRID --gpus-per-trial 0.1` does what --grids does.
 """
 from __future__ import annotations
-import argparse, os, shutil, subprocess, sys, tempfile, time
+import argparse, itertools, os, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 import torch
@@ -56,13 +56,13 @@ def step_bench():
             try:
                 torch.manual_seed(0); model = build_model('mlp', (1, 28, 28), 32, 0.01).cuda()
                 opt = torch.optim.Adam(model.parameters(), lr=1e-3, capturable=(mode == 'captured'))
-                i = [0]
+                batches = itertools.cycle(xs)                         # the next of 8 random batches resident on the GPU
                 if mode == 'captured':
                     fn = captured(model, opt, xs[0], cfg, loss_parts)
-                    step = lambda: fn(xs[(i.__setitem__(0, i[0] + 1) or i[0]) % 8])
+                    step = lambda: fn(next(batches))
                 else:
                     fast = compiled_step(opt, loss_parts, 'cuda') if mode == 'compiled' else {}
-                    step = lambda: train_step(model, opt, xs[(i.__setitem__(0, i[0] + 1) or i[0]) % 8], cfg, **fast)
+                    step = lambda: train_step(model, opt, next(batches), cfg, **fast)
                 t0 = time.perf_counter(); step(); step(); step(); torch.cuda.synchronize(); warm = time.perf_counter() - t0
                 row[mode] = max(its(step) for _ in range(3))
                 loss = float(step()['loss'].detach().mean())
