@@ -7,12 +7,13 @@ from __future__ import annotations
 import json, os
 from collections import namedtuple
 from pathlib import Path
+from typing import Callable
 from fastcore.test import test_eq
 from .sweep import SweepConfig, expand_grid, read_grid, sweep
 from .train import budget_config
 
 # %% auto #0
-__all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'run_experiment',
+__all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'run_experiment', 'run_validation',
            'choose_on_validation', 'percent']
 
 # %% ../nbs/13_experiments.ipynb #6c6afd0c
@@ -68,6 +69,20 @@ def check_results(res:dict, # the saved results: grid, trial_seconds, rows (from
             assert 0 <= r['adversarial'][e] <= least <= r['nominal'] <= 1, (r['id'], e)
 
 # %% ../nbs/13_experiments.ipynb #e7a1c002
+def _finished(p:ExperimentPaths, # an experiment's paths
+              max_concurrent:int=2, # trials at once (the project's CPU has 2 cores)
+             ) -> list: # `results_table` rows, every one finished
+    "Run (or resume, or re-read) the sweep of `p.grid` in `p.runs`; a `RuntimeError` naming the first failed trial."
+    rows = sweep(SweepConfig(str(p.grid), out=str(p.runs), max_concurrent=max_concurrent, progress=False))
+    failed = [r for r in rows if r['status'] != 'ok']
+    if failed: raise RuntimeError(f"{len(failed)} trial(s) of {p.grid.name} failed, e.g. {failed[0]['id']}: {failed[0]['error']}")
+    return rows
+
+def _save(p:ExperimentPaths, res:dict) -> dict:
+    "Write `res` as the committed results of experiment `p`; return it."
+    p.results.write_text(json.dumps(res, indent=1) + '\n')
+    return res
+
 def run_experiment(name:str, # the experiment: grids/<name>.toml, nbs/exp_results/<name>.json, runs/exp/<name>
                    keys:tuple, # as `check_results`: the settings the grid varies (with the seed)
                    budget_keys:tuple, # the settings that must equal today's quick budget for `data`
@@ -76,15 +91,23 @@ def run_experiment(name:str, # the experiment: grids/<name>.toml, nbs/exp_result
                    max_concurrent:int=2, # trials at once (the project's CPU has 2 cores)
                   ) -> dict: # the saved results: grid, trial_seconds, rows
     "Run (or resume, or re-read) experiment `name`'s sweep, then check and save its compact results."
-    p = experiment_paths(name)
-    rows = sweep(SweepConfig(str(p.grid), out=str(p.runs), max_concurrent=max_concurrent, progress=False))
-    failed = [r for r in rows if r['status'] != 'ok']
-    if failed: raise RuntimeError(f"{len(failed)} trial(s) of {p.grid.name} failed, e.g. {failed[0]['id']}: {failed[0]['error']}")
+    p = experiment_paths(name); rows = _finished(p, max_concurrent)
     res = dict(grid=str(p.grid.relative_to(p.repo)), trial_seconds=round(sum(r['seconds'] for r in rows)),
                rows=trial_rows(rows, p.runs, keys + budget_keys, attacks=attacks))
     check_results(res, p.grid, keys, budget_keys, attacks, data)
-    p.results.write_text(json.dumps(res, indent=1) + '\n')
-    return res
+    return _save(p, res)
+
+def run_validation(name:str, # a sweep on the validation split: grids/<name>.toml, nbs/exp_results/<name>.json
+                   keep:tuple, # the columns committed per trial (of `results_table`'s); gamma and sel_eps are None for the VAE
+                   check:Callable, # (results, grid file) -> None: the notebook's check of the saved results
+                  ) -> dict: # the saved results: grid, split ('valid'), trial_seconds, rows
+    "Run (or resume, or re-read) validation sweep `name`, then check and save its compact rows."
+    p = experiment_paths(name); rows = _finished(p)
+    ignored = lambda r, k: r['objective'] == 'vae' and k in ('gamma', 'sel_eps')        # settings the VAE does not use
+    res = dict(grid=str(p.grid.relative_to(p.repo)), split='valid', trial_seconds=round(sum(r['seconds'] for r in rows)),
+               rows=[{k: None if ignored(r, k) else r[k] for k in keep} for r in rows])
+    check(res, p.grid)
+    return _save(p, res)
 
 # %% ../nbs/13_experiments.ipynb #f1c0a002
 def choose_on_validation(rows:list, # validation rows: objective, nominal, 'adversarial@0.1' and the `match` setting
