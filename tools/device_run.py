@@ -9,7 +9,8 @@
 --grids      each grid's trials through the sweep runner's own `run_trial` (the code Ray runs per trial),
              N trainings at once in worker processes, their lines appended to OUT/<grid>.jsonl in the
              format of `smooth-vae sweep`'s results.jsonl; the trials' run folders (checkpoints) go to
-             --runs (default: device_runs in the system's temporary folder), so that OUT stays small.
+             --runs (default: device_runs in the system's temporary folder), so that OUT stays small;
+             --reproduce's run folder goes there too.
 Where Ray is installed, `smooth-vae sweep GRID --gpus-per-trial 0.1` does what --grids does.
 """
 from __future__ import annotations
@@ -70,9 +71,9 @@ def step_bench():
             except Exception as e:
                 log(f"step {objective} L={L} {mode}: FAILED {type(e).__name__}: {str(e).splitlines()[0][:300]}")
 
-def reproduce(out: Path, timeout=240):
+def reproduce(out: Path, runs: Path, timeout=240):
     "The quick mnist5k reproduction as a user runs it, timed alone; its report and log copied to OUT."
-    d = Path('/tmp/reproduce_mnist5k'); shutil.rmtree(d, ignore_errors=True)
+    d = runs/'reproduce_mnist5k'; shutil.rmtree(d, ignore_errors=True)
     t0 = time.perf_counter()
     try: p = subprocess.run([sys.executable, '-c', 'import sys; from smooth_vae.cli import main; sys.exit(main())', 'reproduce',
                              '--data', 'mnist5k', '--budget', 'quick', '--out', str(d)], capture_output=True, text=True, timeout=timeout)
@@ -118,6 +119,6 @@ if __name__ == '__main__':
     a = ap.parse_args(); out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     name = torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU (CPU)'
     log(f"device: {name} | torch {torch.__version__} | {time.strftime('%Y-%m-%d %H:%M')} | {os.cpu_count()} CPUs")
-    if a.reproduce: reproduce(out)
+    if a.reproduce: reproduce(out, Path(a.runs))
     if a.grids: grids(a.grids, out, a.jobs, Path(a.runs))
     if a.steps: step_bench()
