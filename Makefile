@@ -53,9 +53,9 @@ nbs: install                 ## re-execute every notebook in place so its saved 
 	$(BIN)/python tools/run_nbs.py
 
 # The experiments chapter, in this order (the training-length check, 7b and 8 read Fig 5's results and runs, 7a and the Pareto plot read 7b's);
-# about 4.6 h on 2 CPU cores, summed from the notebooks' measured wall times, most under shared load (the two ConvNet figures, Fig 5's and
-# Fig 4, are about 2.5 h of it: Fig 5's ConvNet sweep re-run alone took 1 h 00 min, Fig 4's 1 h 29 min; the SE curve of the Pareto
-# plot half an hour, the training-length sweep 36 minutes, the three-seed check of the quick budget 9).
+# about 5.4 h on 2 CPU cores, summed from the notebooks' measured wall times (the two ConvNet figures, Fig 5's and Fig 4, are 2.5 h of it:
+# Fig 5's ConvNet sweep re-run alone took 1 h 00 min, Fig 4's 1 h 29 min; the quick budget's choice 51 minutes, the training-length sweep 36,
+# the Pareto plot's three grids 30, Fig 5's MLP 17 and its record at the earlier dim(Z) = 32 22, Fig 7b, 7a and 8 21).
 EXPERIMENTS = exp_choose_quick exp_fig5_mnist5k exp_length_mnist5k exp_fig7b_mnist5k exp_fig7a_mnist5k exp_fig8_mnist5k exp_pareto_mnist5k exp_fig4_color_mnist5k
 experiments: install         ## re-run the experiment notebooks' sweeps (runs/exp/), save their results and redraw
 	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest

@@ -125,8 +125,8 @@ _QUICK_MNIST = dict(arch='mlp', latent=32, noise_var=0.01, gamma=100.0, sel='pgd
 BUDGETS = {
     'quick': {'digits': dict(_QUICK_MNIST, noise_var=0.001, sel_eps=0.2, iterations=None, epochs=60, lr=3e-3),
               'fashion_mnist': _QUICK_MNIST, 'mnist': _QUICK_MNIST,
-              'mnist5k': _QUICK_MNIST,         # v, gamma, selection radius chosen on validation: nbs/exp_choose_quick.ipynb
-              'color_mnist5k': dict(_QUICK_MNIST, arch='conv', out_bias='data'),     # Fig 4: mnist5k's choice, and the output bias
+              'mnist5k': dict(_QUICK_MNIST, latent=128),  # v, gamma, radius, dim(Z) chosen on validation: nbs/exp_choose_quick.ipynb
+              'color_mnist5k': dict(_QUICK_MNIST, arch='conv', out_bias='data'),     # Fig 4: mnist5k's v, gamma, radius (dim(Z) 32), the output bias
               'color_mnist5k_all7': dict(_QUICK_MNIST, arch='conv', out_bias='data')},  # that keeps the dark colour images' decoder alive
     'paper': {'mnist': _PAPER, 'fashion_mnist': _PAPER,                                        # Fig 5a
               'color_mnist': dict(_PAPER, arch='conv', sel_steps=20, out_bias='data'),          # Fig 4, 7 (the dark images: as quick)
