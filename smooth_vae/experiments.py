@@ -14,7 +14,7 @@ from .train import budget_config
 
 # %% auto #0
 __all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'run_experiment', 'run_validation',
-           'choose_on_validation', 'percent']
+           'choose_on_validation', 'percent', 'goal_lead']
 
 # %% ../nbs/13_experiments.ipynb #6c6afd0c
 RADII = ('0.01', '0.1', '0.2', '0.3')          # the attack radii of the mnist5k figures, as the results' keys
@@ -124,3 +124,12 @@ def percent(s:dict, # an `aggregate_seeds` result: mean, sd (None for one seed),
            ) -> str:
     "mean ± sd of a fraction, in %, aligned for tables."
     return f"{100 * s['mean']:5.1f} ± " + ('n/a' if s['sd'] is None else f"{100 * s['sd']:4.1f}")
+
+# %% ../nbs/13_experiments.ipynb #9a1c0e02
+def goal_lead(rows:list, # rows with objective 'vae' or 'se', nominal and adversarial per radius (the worst case over the attacks)
+              radius:str='0.1', # the goal's radius, a key of `adversarial`
+             ) -> tuple: # (SE minus VAE robust accuracy, VAE minus SE nominal accuracy), in points, from the means over the seeds
+    "The issue's goal in points: the SE's lead in robust accuracy at `radius` over the VAE, and the SE's fall in nominal accuracy."
+    def mean(m, f): return 100 * sum(f(r) for r in rows if r['objective'] == m) / sum(r['objective'] == m for r in rows)
+    robust, nominal = lambda r: r['adversarial'][radius], lambda r: r['nominal']
+    return mean('se', robust) - mean('vae', robust), mean('vae', nominal) - mean('se', nominal)
