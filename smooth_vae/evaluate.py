@@ -22,7 +22,7 @@ from .data import load_dataset, dataset_tasks
 from .selection import pgd, default_step_size, eval_mode, NORMS
 from .attacks import (pgd_attack, adversarial_accuracy, margin_loss, autoattack, autoattack_suite, worst_case,
                                 wilson_interval, attack_warnings, latent_spread, active_dims, MASKING_PROBES, _check_attack, _device)
-from .train import TrainConfig, load_run, torch_threads, run_threads
+from .train import TrainConfig, load_run, torch_threads, run_settings
 from .adv_train import EncoderClassifier, head_classifier, PGD_AT_CLASSIFIER
 from .rundir import atomic_write, writable_dir
 
@@ -318,7 +318,7 @@ def evaluate(cfg:EvalConfig, # what to evaluate and how
     start, device = time.time(), check_device('device', cfg.device)
     if write: check_results_dir(cfg)                                          # an unwritable destination fails before any work
     run_cfg, model = load_run(cfg.run_dir, device=device)
-    with torch_threads(run_threads(run_cfg, device)):                        # the training's rule: 1 thread for the MLP on CPU
+    with run_settings(run_cfg, device):                                      # the training's rule: 1 thread for the MLP on CPU
         train_set, x, y, task = _eval_data(run_cfg, cfg)
         classifier, described = attacked_classifier(model, train_set, task, cfg.label_fraction, cfg.seed)
         rec = attack_record(classifier, model, x, y, task, train_set.n_classes[task], cfg, progress)

@@ -15,7 +15,7 @@ import smooth_vae
 from .checks import option, check_choice, check_path, check_seed, check_bool, check_threads, check_device, check_fields
 from .data import DATASETS, load_dataset
 from .selection import eval_mode
-from .train import TrainConfig, BUDGETS, budget_config, check_run, train, load_run, torch_threads, run_threads
+from .train import TrainConfig, BUDGETS, budget_config, check_run, train, load_run, run_settings
 from .rundir import writable_dir
 from .evaluate import EvalConfig, evaluate, latent_shift, attacked_subset, write_json
 
@@ -241,7 +241,7 @@ def reproduce(cfg:ReproduceConfig, # data set, budget, output folder, seed, devi
     device, out = check_device('device', cfg.device), writable_dir(cfg.out, 'out')
     for name in ('vae', 'se', *(('adv_train',) if cfg.references else ())):   # every run folder checked before anything trains
         check_run(train_config(cfg, name))
-    with _timed(seconds, 'total'), torch_threads(run_threads(train_config(cfg, 'se'), device)):    # 1 thread for the MLP on CPU
+    with _timed(seconds, 'total'), run_settings(train_config(cfg, 'se'), device):    # 1 thread for the MLP on CPU
         threads = torch.get_num_threads()
         runs, choice = _train_all(cfg, seconds, progress)
         for name, run in runs.items():

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .checks import (option, check_choice, check_int, check_number, check_path, check_seed, check_bool, check_threads,
                                check_device, check_fields, RADIUS_MAX)
 from .data import CELEBA_ATTRS, load_dataset
-from .train import TrainConfig, BUDGETS, check_run, train, load_run, resolve_device, torch_threads, run_threads
+from .train import TrainConfig, BUDGETS, check_run, train, load_run, resolve_device, run_settings
 from .rundir import atomic_write, writable_dir
 from .evaluate import (EvalConfig, ATTACKS, check_attacks, posterior_means, fit_probe, ProbedEncoder, attacked_subset,
                                  write_json, attack_record)
@@ -105,7 +105,7 @@ def table1(cfg:Table1Config, # what to train and how to attack
     runs = {m: train(table1_train_config(cfg, m), resume=True, progress=not cfg.quiet) for m in MODELS}
     seconds['train'] = round(time.perf_counter() - start, 2)
     device, tc = resolve_device(cfg.device), table1_train_config(cfg, 'se')
-    with torch_threads(run_threads(tc, device)):
+    with run_settings(tc, device):
         data = _table1_data(cfg, tc)
         cells = {m: _probe_tasks(cfg, run, data, device) for m, run in runs.items()}
         threads = torch.get_num_threads()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_train.ipynb #8865bc19
 from __future__ import annotations
-import contextlib, dataclasses, json, time
+import contextlib, ctypes, dataclasses, json, os, time
 from dataclasses import dataclass, fields
 from functools import partial
 from pathlib import Path
@@ -25,8 +25,8 @@ from .rundir import load_checkpoint, set_rng_state, run_lock, prepare_run, open_
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'SELECTIONS', 'OUT_BIASES', 'BUDGETS', 'RESUMABLE', 'TrainConfig', 'resolve_device', 'budget_config',
-           'loss_parts', 'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads', 'train',
-           'check_run', 'load_run']
+           'loss_parts', 'train_step', 'NonFiniteLoss', 'epoch_order', 'torch_threads', 'run_threads',
+           'keep_freed_memory', 'run_settings', 'train', 'check_run', 'load_run']
 
 # %% ../nbs/07_train.ipynb #9556040b
 OBJECTIVES, SELECTIONS, OUT_BIASES = ('vae', 'beta_vae', 'se', 'adv_train'), ('pgd', 'random'), ('init', 'data')
@@ -210,6 +210,22 @@ def run_threads(cfg:TrainConfig, device:torch.device) -> int|None:
     "A run's CPU threads: `cfg.threads`, else 1 for the MLP on CPU (small matrices gain nothing from more), else torch's own."
     return None if device.type != 'cpu' else cfg.threads or (1 if cfg.arch == 'mlp' else None)
 
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3                  # `mallopt` parameters (glibc's malloc.h)
+
+def keep_freed_memory() -> bool: # True: glibc's malloc now keeps freed blocks; False: not glibc, or SMOOTH_VAE_KEEP_MEMORY=0
+    "Have glibc's `malloc` keep freed memory (blocks below 1 GiB) for reuse instead of returning it to the kernel."
+    if os.environ.get('SMOOTH_VAE_KEEP_MEMORY', '1') == '0': return False
+    try: libc = ctypes.CDLL(None)
+    except OSError: return False
+    if not hasattr(libc, 'gnu_get_libc_version'): return False  # musl and macOS have no such knobs worth setting
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30))
+
+@contextlib.contextmanager
+def run_settings(cfg:TrainConfig, device:torch.device):
+    "A run's CPU settings inside the block: `run_threads` torch threads (the caller's count after) and, on the CPU, `keep_freed_memory`."
+    if device.type == 'cpu': keep_freed_memory()
+    with torch_threads(run_threads(cfg, device)): yield
+
 # %% ../nbs/07_train.ipynb #6d275d26
 def _check_finite(rows:Tensor, keys:list, first_step:int, run:Path, ckpt_step:int):
     "Raise `NonFiniteLoss` naming the first step and loss part in `rows` (steps x parts) that is not finite."
@@ -268,7 +284,7 @@ def train(cfg:TrainConfig, # every setting of the run
     "Train a VAE, β-VAE, Smooth Encoder or the PGD-AT reference with Adam; write config.json, checkpoint.pt and train_log.jsonl to `cfg.out`."
     cfg.validate()
     device, run = resolve_device(cfg.device), Path(cfg.out)
-    with run_lock(run), torch_threads(run_threads(cfg, device)):           # one writer; --out checked before data loads
+    with run_lock(run), run_settings(cfg, device):                         # one writer; --out checked before data loads
         state = prepare_run(cfg, run, resume, RESUMABLE)
         images, labels, n_classes = _train_images(cfg, device)
         batch_size = min(cfg.batch_size, len(images)); per_epoch = len(images) // batch_size      # full batches only
