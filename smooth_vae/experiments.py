@@ -73,7 +73,7 @@ def _finished(p:ExperimentPaths, # an experiment's paths
               max_concurrent:int=2, # trials at once (the project's CPU has 2 cores)
              ) -> list: # `results_table` rows, every one finished
     "Run (or resume, or re-read) the sweep of `p.grid` in `p.runs`; a `RuntimeError` naming the first failed trial."
-    rows = sweep(SweepConfig(str(p.grid), out=str(p.runs), max_concurrent=max_concurrent, progress=False))
+    rows = sweep(SweepConfig(str(p.grid), out=str(p.runs), max_concurrent=max_concurrent, progress=False, reuse=str(p.runs.parent)))
     failed = [r for r in rows if r['status'] != 'ok']
     if failed: raise RuntimeError(f"{len(failed)} trial(s) of {p.grid.name} failed, e.g. {failed[0]['id']}: {failed[0]['error']}")
     return rows

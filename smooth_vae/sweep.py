@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_sweep.ipynb #b6503ab6
 from __future__ import annotations
-import hashlib, inspect, itertools, json, logging, os, statistics, sys, time
+import hashlib, inspect, itertools, json, logging, os, shutil, statistics, sys, time
 from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
@@ -16,8 +16,8 @@ from .rundir import run_lock
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'EVAL_KEYS', 'TRAIN_KEYS', 'check_grid', 'read_grid', 'grid_points', 'trial_id', 'expand_grid',
-           'trial_metrics', 'run_trial', 'append_line', 'read_lines', 'results_table', 'pivot', 'format_pivot',
-           'SweepConfig', 'start_ray', 'sweep', 'sweep_command']
+           'trial_metrics', 'copy_training', 'run_trial', 'append_line', 'read_lines', 'results_table', 'pivot',
+           'format_pivot', 'SweepConfig', 'start_ray', 'sweep', 'sweep_command']
 
 # %% ../nbs/11_sweep.ipynb #6f9cb6be
 GRID_KEYS = ('budget', 'seeds', 'train', 'variants', 'evaluate')
@@ -126,8 +126,24 @@ def trial_metrics(record:dict, # an `evaluate_run` record
     return dict(m, train_loss=json.loads(log[-1]).get('loss') if log else None)
 
 # %% ../nbs/11_sweep.ipynb #7abad143
+def copy_training(train:dict, # the trial's training settings (an `expand_grid` entry's `train`)
+                  folder:str|Path, # a folder of sweeps: FOLDER/<sweep>/trials/<id>/
+                  run:Path, # the trial's run directory
+                 ) -> Path|None: # the run directory copied, or None (nothing to copy, or `run` has a checkpoint already)
+    "Copy into `run` a training with the same settings that a finished trial (result.json) of a sweep under `folder` holds."
+    if (run/'checkpoint.pt').exists(): return None
+    want, files = trial_id(train, {}), ('config.json', 'train_log.jsonl', 'checkpoint.pt')      # the checkpoint last, atomically
+    for src in sorted(p.parent for p in Path(folder).glob('*/trials/*/result.json')):
+        if src.resolve() == run.resolve() or not all((src/f).is_file() for f in files): continue
+        saved = {k: v for k, v in json.loads((src/'config.json').read_text()).items() if k in _TRAIN_DEFAULTS}
+        if trial_id(_canonical(saved, _TRAIN_DEFAULTS), {}) != want: continue
+        run.mkdir(parents=True, exist_ok=True)
+        for f in files: shutil.copyfile(src/f, run/f'{f}.copy'); os.replace(run/f'{f}.copy', run/f)
+        return src                                              # (None when nothing matched)
+
 def run_trial(trial:dict, # an `expand_grid` entry: id, train, evaluate
               root:str|Path, # the sweep's output folder; the trial's folder is ROOT/trials/<id>, its training ROOT/trials/<run>
+              reuse:str|Path=None, # a folder of sweeps whose finished trainings are copied, not trained again (`copy_training`)
              ) -> dict: # the results line: id, config (train, evaluate), metrics or error, seconds
     "Train (resuming from a checkpoint) and evaluate one trial; a finished one is read back, a failure is one line."
     t0, here = time.time(), Path(root)/'trials'/trial['id']
@@ -136,6 +152,7 @@ def run_trial(trial:dict, # an `expand_grid` entry: id, train, evaluate
     line = dict(id=trial['id'], config=dict(train=trial['train'], evaluate=trial['evaluate']))
     try:
         cfg = TrainConfig(**trial['train'], out=str(run))
+        if reuse: copy_training(trial['train'], reuse, run)
         train(cfg, resume=True, progress=False)
         record = evaluate_run(run, **trial['evaluate'], seed=cfg.seed, device=cfg.device, progress=False, write=False)
         here.mkdir(parents=True, exist_ok=True)
@@ -221,10 +238,11 @@ class SweepConfig:
     cpus_per_trial: float = option(1.0, "CPUs reserved per trial; torch runs that many threads (at least 1)")
     gpus_per_trial: float = option(0.0, "share of a GPU per trial where CUDA is present, e.g. 0.25: four trials per GPU")
     progress: bool = option(True, "a progress bar over the finished trials")
+    reuse: str|None = option(None, "a folder of other sweeps (e.g. runs/exp) whose finished trainings with the same settings are copied")
 
     def __post_init__(self):
         "Check and normalise every field; a `ConfigError` names the first bad one."
-        check_fields(self, grid=check_path, out=check_path, address=partial(check_path, none_ok=True),
+        check_fields(self, grid=check_path, out=check_path, address=partial(check_path, none_ok=True), reuse=partial(check_path, none_ok=True),
                      max_concurrent=partial(check_int, lo=1, none_ok=True), cpus_per_trial=partial(check_number, lo=0, lo_open=True),
                      gpus_per_trial=partial(check_number, lo=0), progress=check_bool)
         if not Path(self.grid).is_file(): raise ConfigError('grid', f"must be a grid file (TOML), got {self.grid!r}")
@@ -250,7 +268,7 @@ def _tune_trial(config:dict):
     torch.set_num_threads(config['threads'])
     report = getattr(tune, 'report', None) or __import__('ray.train').train.report    # Ray < 2.41: ray.train.report
     for trial in config['trials']:
-        line = run_trial(trial, config['root'])
+        line = run_trial(trial, config['root'], config.get('reuse'))
         report(dict(line.get('metrics', {}), failed='error' in line, line=json.dumps(line)))
 
 # %% ../nbs/11_sweep.ipynb #0fe8d932
@@ -289,7 +307,8 @@ def _run_tune(todo:list, cfg:SweepConfig, out:Path, total:int):
         groups = {}
         for t in todo: groups.setdefault(t.get('run', t['id']), []).append(t)
         name = lambda t: t.config['trials'][0]['id']
-        space = dict(trials=tune.grid_search(list(groups.values())), root=str(out.resolve()), threads=max(1, int(cfg.cpus_per_trial)))
+        space = dict(trials=tune.grid_search(list(groups.values())), root=str(out.resolve()), threads=max(1, int(cfg.cpus_per_trial)),
+                     reuse=cfg.reuse and str(Path(cfg.reuse).resolve()))
         tune.Tuner(tune.with_resources(_tune_trial, dict(cpu=cfg.cpus_per_trial, gpu=cfg.gpus_per_trial)), param_space=space,
                    tune_config=tune.TuneConfig(max_concurrent_trials=cfg.max_concurrent, reuse_actors=True,
                                                trial_name_creator=name, trial_dirname_creator=name),
