@@ -57,7 +57,8 @@ nbs: install                 ## re-execute every notebook in place so its saved 
 # Fig 5's ConvNet sweep re-run alone took 1 h 00 min, Fig 4's 1 h 29 min; the quick budget's choice 51 minutes, the training-length sweep 36,
 # the Pareto plot's three grids 30, Fig 5's MLP 17 and its record at the earlier dim(Z) = 32 22, Fig 7b, 7a and 8 21).
 # Measured before two savings not yet timed end to end: sweeps copy trainings an earlier sweep finished (reuse=runs/exp;
-# 20 trainings, about 19 minutes of the 2 cores by their logs) and CPU runs keep freed memory (ConvNet attacks about a third faster).
+# 20 trainings, about 19 minutes of the 2 cores by their logs) and CPU runs keep freed memory (one ConvNet attack, timed alone: 187 s -> 129 s;
+# Fig 5's 12 ConvNet evaluations with the trainings copied: 25 min 19 s).
 EXPERIMENTS = exp_choose_quick exp_fig5_mnist5k exp_length_mnist5k exp_fig7b_mnist5k exp_fig7a_mnist5k exp_fig8_mnist5k exp_pareto_mnist5k exp_fig4_color_mnist5k
 experiments: install         ## re-run the experiment notebooks' sweeps (runs/exp/), save their results and redraw
 	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest
