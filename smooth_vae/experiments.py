@@ -14,7 +14,7 @@ from .train import budget_config
 
 # %% auto #0
 __all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'run_experiment', 'run_validation',
-           'choose_on_validation', 'percent', 'goal_lead']
+           'choose_on_validation', 'cheaper_suffices', 'percent', 'goal_lead']
 
 # %% ../nbs/13_experiments.ipynb #6c6afd0c
 RADII = ('0.01', '0.1', '0.2', '0.3')          # the attack radii of the mnist5k figures, as the results' keys
@@ -118,6 +118,22 @@ def choose_on_validation(rows:list, # validation rows: objective, nominal, 'adve
     vae = {r[match]: r for r in rows if r['objective'] == 'vae'}
     ok = [r for r in rows if r['objective'] == 'se' and r['nominal'] >= vae[r[match]]['nominal'] - tolerance]
     return max(ok, key=lambda r: (r['adversarial@0.1'], r['nominal']))
+
+# %% ../nbs/13_experiments.ipynb #f1c0a006
+def cheaper_suffices(rows:list, # validation rows: objective, nominal, 'adversarial@0.1', the setting `key` (and a seed each)
+                     key:str, # the setting compared, e.g. 'iterations'
+                     short, # the cheaper value of `key`, e.g. 1500
+                     long, # the value it would replace, e.g. 3000
+                     tolerance:float=0.02, # the largest fall allowed, as a fraction
+                    ) -> tuple: # (True if `short` may replace `long`, {(objective, metric): mean at long - mean at short})
+    "Whether `short` may replace `long`: the means over seeds of VAE and SE nominal and SE robust accuracy fall by <= `tolerance`."
+    def mean(m, v, metric):
+        vals = [r[metric] for r in rows if r['objective'] == m and r[key] == v]
+        if not vals: raise ValueError(f"no {m} rows with {key} = {v!r}")
+        return sum(vals) / len(vals)
+    checked = (('vae', 'nominal'), ('se', 'nominal'), ('se', 'adversarial@0.1'))
+    drops = {(m, metric): mean(m, long, metric) - mean(m, short, metric) for m, metric in checked}
+    return all(d <= tolerance + 1e-12 for d in drops.values()), drops
 
 # %% ../nbs/13_experiments.ipynb #27e99867
 def percent(s:dict, # an `aggregate_seeds` result: mean, sd (None for one seed), n
