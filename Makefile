@@ -54,7 +54,7 @@ nbs: install                 ## re-execute every notebook in place so its saved 
 
 # The experiments chapter, in this order (the training-length check, 7b and 8 read Fig 5's results and runs, 7a and the Pareto plot read 7b's);
 # about 5.7 h on 2 CPU cores, summed from the notebooks' measured wall times (the two ConvNet figures, Fig 5's and Fig 4, are 2.5 h of it:
-# Fig 5's ConvNet sweep re-run alone took 1 h 00 min, Fig 4's 1 h 29 min; the quick budget's choice 51 minutes, the training-length sweep 36
+# Fig 5's ConvNet sweep re-run alone took 1 h 00 min, Fig 4's 1 h 29 min (1 h 27 min with the freed memory kept); the quick budget's choice 51 minutes, the training-length sweep 36
 # and its ConvNet check 19 (half the ConvNet steps lose the SE 2.4 points of robustness on validation, so shorter training is ruled out),
 # the Pareto plot's three grids 30, Fig 5's MLP 17 and its record at the earlier dim(Z) = 32 22, Fig 7b, 7a and 8 21).
 # Measured before two savings not yet timed end to end: sweeps copy trainings an earlier sweep finished (reuse=runs/exp;
