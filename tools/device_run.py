@@ -11,10 +11,16 @@
              format of `smooth-vae sweep`'s results.jsonl; the trials' run folders (checkpoints) go to
              --runs (default: device_runs in the system's temporary folder), so that OUT stays small;
              --reproduce's run folder goes there too.
+--models M  with --grids: train nothing; each trial's training is copied from the folder of sweeps M (as the
+             runner's `reuse` does) and only evaluated; each evaluation's whole record (every attack's accuracy, not
+             only their worst case) is appended to OUT/<grid>_records.jsonl as well;
+--pack SRC   run here, not there: copy from the folder of sweeps SRC each training of --grids into OUT/<grid>/trials/,
+             its checkpoint cut to the model (no optimiser or random state: a third of the size, enough to evaluate,
+             not to resume), so that the trained models of a CPU run travel to the GPU machine for --models.
 Where Ray is installed, `smooth-vae sweep GRID --gpus-per-trial 0.1` does what --grids does.
 """
 from __future__ import annotations
-import argparse, itertools, os, shutil, subprocess, sys, tempfile, time
+import argparse, itertools, json, os, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 import torch
@@ -90,21 +96,52 @@ def run_group(group: list, root: str) -> list:
     from smooth_vae.sweep import run_trial
     return [run_trial(t, root) for t in group]
 
-def grids(paths: list, out: Path, jobs: int, runs: Path):
+def evaluate_group(group: list, models: str, root: str) -> list:
+    "A worker: for each trial, its training copied from `models` into its own folder (`copy_training`), then evaluated; (line, record) each."
+    torch.set_num_threads(1)
+    from smooth_vae.evaluate import evaluate_run
+    from smooth_vae.sweep import copy_training, trial_metrics, _one_line
+    done = []
+    for t in group:
+        t0, line, rec, run = time.time(), dict(id=t['id'], config=dict(train=t['train'], evaluate=t['evaluate'])), None, Path(root)/'trials'/t['id']
+        try:
+            copy_training(t['train'], models, run)                 # none found: evaluate_run names the missing checkpoint
+            rec = evaluate_run(run, **t['evaluate'], seed=t['train']['seed'], progress=False, write=False)
+            line.update(metrics=trial_metrics(rec, run))
+        except Exception as e: line.update(error=_one_line(e))
+        done.append((dict(line, seconds=round(time.time() - t0, 2)), rec))
+    return done
+
+def pack(paths: list, src: str, out: Path):
+    "Each training of the grids, found under the folder of sweeps `src`, copied to OUT/<grid>/trials/<run> with a model-only checkpoint."
+    from smooth_vae.rundir import load_checkpoint, save_checkpoint
+    from smooth_vae.sweep import expand_grid, read_grid, copy_training
+    for g in paths:
+        for t in {t['run']: t for t in expand_grid(read_grid(g))}.values():
+            run = out/Path(g).stem/'trials'/t['run']
+            if copy_training(t['train'], src, run) is None: log(f"pack {g}: no finished training under {src} for {t['run']}"); continue
+            state = load_checkpoint(run/'checkpoint.pt')
+            save_checkpoint(run/'checkpoint.pt', {k: state[k] for k in ('format', 'version', 'step', 'epoch', 'model', 'model_config', 'config')})
+            (run/'result.json').write_text(json.dumps(dict(id=t['run'], packed_from=str(src))))   # what `copy_training` looks for there
+            log(f"pack {g}: {t['run']} ({(run/'checkpoint.pt').stat().st_size / 2**20:.1f} MiB)")
+
+def grids(paths: list, out: Path, jobs: int, runs: Path, models: str = None):
     "All trainings of all grids at once, `jobs` worker processes; lines appended to OUT/<grid>.jsonl as each finishes."
     from smooth_vae.sweep import expand_grid, read_grid, append_line
     work = []
     for g in paths:
         groups = {}
         for t in expand_grid(read_grid(g)): groups.setdefault(t.get('run', t['id']), []).append(t)
-        work += [(Path(g).stem, grp) for grp in groups.values()]
+        work += [(Path(g).stem, grp) for grp in groups.values()] if models is None else [(Path(g).stem, [t]) for grp in groups.values() for t in grp]
     t0 = time.perf_counter()
     import multiprocessing as mp
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as pool:
-        futs = {pool.submit(run_group, grp, str(runs/name)): name for name, grp in work}
+        futs = {(pool.submit(evaluate_group, grp, models, str(runs/name)) if models else pool.submit(run_group, grp, str(runs/name))): name
+                for name, grp in work}
         for f in as_completed(futs):
-            for line in f.result():
+            for line, rec in (f.result() if models else ((l, None) for l in f.result())):
                 append_line(out/f'{futs[f]}.jsonl', line)
+                if rec is not None: append_line(out/f'{futs[f]}_records.jsonl', dict(id=line['id'], record=rec))
                 m = line.get('metrics', {})
                 log(f"{time.perf_counter() - t0:6.0f} s  {futs[f]} {line['id']} {line['config']['train']['objective']} "
                     f"seed {line['config']['train']['seed']}: " + (f"nominal {m.get('nominal')} adv@0.1 {m.get('adversarial@0.1')} ({line['seconds']} s)"
@@ -116,9 +153,11 @@ if __name__ == '__main__':
     ap.add_argument('out'); ap.add_argument('--grids', nargs='*', default=[]); ap.add_argument('--jobs', type=int, default=8)
     ap.add_argument('--runs', default=str(Path(tempfile.gettempdir())/'device_runs'))
     ap.add_argument('--steps', action='store_true'); ap.add_argument('--reproduce', action='store_true')
+    ap.add_argument('--models'); ap.add_argument('--pack')
     a = ap.parse_args(); out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     name = torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU (CPU)'
     log(f"device: {name} | torch {torch.__version__} | {time.strftime('%Y-%m-%d %H:%M')} | {os.cpu_count()} CPUs")
     if a.reproduce: reproduce(out, Path(a.runs))
-    if a.grids: grids(a.grids, out, a.jobs, Path(a.runs))
+    if a.pack: pack(a.grids, a.pack, out); sys.exit()
+    if a.grids: grids(a.grids, out, a.jobs, Path(a.runs), a.models)
     if a.steps: step_bench()
