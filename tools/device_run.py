@@ -14,6 +14,7 @@
 --models M  with --grids: train nothing; each trial's training is copied from the folder of sweeps M (as the
              runner's `reuse` does) and only evaluated; each evaluation's whole record (every attack's accuracy, not
              only their worst case) is appended to OUT/<grid>_records.jsonl as well;
+--ids I ...  only these trials of the grids (e.g. those a call's time limit left undone);
 --pack SRC   run here, not there: copy from the folder of sweeps SRC each training of --grids into OUT/<grid>/trials/,
              its checkpoint cut to the model (no optimiser or random state: a third of the size, enough to evaluate,
              not to resume), so that the trained models of a CPU run travel to the GPU machine for --models.
@@ -125,13 +126,14 @@ def pack(paths: list, src: str, out: Path):
             (run/'result.json').write_text(json.dumps(dict(id=t['run'], packed_from=str(src))))   # what `copy_training` looks for there
             log(f"pack {g}: {t['run']} ({(run/'checkpoint.pt').stat().st_size / 2**20:.1f} MiB)")
 
-def grids(paths: list, out: Path, jobs: int, runs: Path, models: str = None):
+def grids(paths: list, out: Path, jobs: int, runs: Path, models: str = None, ids: list = None):
     "All trainings of all grids at once, `jobs` worker processes; lines appended to OUT/<grid>.jsonl as each finishes."
     from smooth_vae.sweep import expand_grid, read_grid, append_line
     work = []
     for g in paths:
         groups = {}
-        for t in expand_grid(read_grid(g)): groups.setdefault(t.get('run', t['id']), []).append(t)
+        for t in expand_grid(read_grid(g)):
+            if not ids or t['id'] in ids: groups.setdefault(t.get('run', t['id']), []).append(t)
         work += [(Path(g).stem, grp) for grp in groups.values()] if models is None else [(Path(g).stem, [t]) for grp in groups.values() for t in grp]
     t0 = time.perf_counter()
     import multiprocessing as mp
@@ -153,11 +155,11 @@ if __name__ == '__main__':
     ap.add_argument('out'); ap.add_argument('--grids', nargs='*', default=[]); ap.add_argument('--jobs', type=int, default=8)
     ap.add_argument('--runs', default=str(Path(tempfile.gettempdir())/'device_runs'))
     ap.add_argument('--steps', action='store_true'); ap.add_argument('--reproduce', action='store_true')
-    ap.add_argument('--models'); ap.add_argument('--pack')
+    ap.add_argument('--models'); ap.add_argument('--pack'); ap.add_argument('--ids', nargs='*', help='only these trials of the grids')
     a = ap.parse_args(); out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     name = torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU (CPU)'
     log(f"device: {name} | torch {torch.__version__} | {time.strftime('%Y-%m-%d %H:%M')} | {os.cpu_count()} CPUs")
     if a.reproduce: reproduce(out, Path(a.runs))
     if a.pack: pack(a.grids, a.pack, out); sys.exit()
-    if a.grids: grids(a.grids, out, a.jobs, Path(a.runs), a.models)
+    if a.grids: grids(a.grids, out, a.jobs, Path(a.runs), a.models, a.ids)
     if a.steps: step_bench()
