@@ -9,12 +9,12 @@ from collections import namedtuple
 from pathlib import Path
 from typing import Callable
 from fastcore.test import test_eq
-from .sweep import SweepConfig, expand_grid, read_grid, sweep
+from .sweep import SweepConfig, expand_grid, read_grid, results_table, sweep
 from .train import budget_config
 
 # %% auto #0
 __all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'run_experiment', 'run_validation',
-           'choose_on_validation', 'cheaper_suffices', 'percent', 'goal_lead']
+           'choose_on_validation', 'cheaper_suffices', 'percent', 'goal_lead', 'attack_records']
 
 # %% ../nbs/13_experiments.ipynb #6c6afd0c
 RADII = ('0.01', '0.1', '0.2', '0.3')          # the attack radii of the mnist5k figures, as the results' keys
@@ -149,3 +149,23 @@ def goal_lead(rows:list, # rows with objective 'vae' or 'se', nominal and advers
     def mean(m, f): return 100 * sum(f(r) for r in rows if r['objective'] == m) / sum(r['objective'] == m for r in rows)
     robust, nominal = lambda r: r['adversarial'][radius], lambda r: r['nominal']
     return mean('se', robust) - mean('vae', robust), mean('vae', nominal) - mean('se', nominal)
+
+# %% ../nbs/13_experiments.ipynb #ar0a0002
+def attack_records(folder:str|Path, # holds results.jsonl (the runner's lines) and records.jsonl (id, record[, machine])
+                   n_test:int, # test images each evaluation attacked
+                   attacks:tuple=('pgd', 'autoattack'), # the attacks every record ran
+                   steps:int=100, restarts:int=10, # PGD's settings (the paper's protocol)
+                  ) -> dict: # id -> the records.jsonl line
+    "The records of evaluations run outside a sweep, checked against the results lines and the protocol (fails on the first mismatch)."
+    folder = Path(folder)
+    lines = {l['id']: l for l in map(json.loads, (folder/'records.jsonl').read_text().splitlines())}
+    rows = {r['id']: r for r in results_table(folder)}
+    test_eq(sorted(rows), sorted(lines))                                                    # the same trials, each once
+    test_eq({i: (r['status'], r.get('adversarial@0.1')) for i, r in rows.items()},
+            {i: ('ok', l['record']['adversarial'].get('0.1')) for i, l in lines.items()})
+    for l in lines.values():
+        rec = l['record']
+        test_eq((rec['split'], rec['n_test'], rec['attack']['steps'], rec['attack']['restarts'], sorted(rec['by_attack'])),
+                ('test', n_test, steps, restarts, sorted(attacks)))
+        assert all(rec['adversarial'][e] <= min(a[e] for a in rec['by_attack'].values()) for e in rec['adversarial']), l['id']
+    return lines
