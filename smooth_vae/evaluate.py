@@ -291,8 +291,8 @@ def _robust(classifier, x, y, clean, eps, n_classes, cfg, seconds) -> tuple:
 
 def _intervals(acc:dict, n:int) -> dict: return {r: [round(v, 4) for v in wilson_interval(round(a * n), n)] for r, a in acc.items()}
 
-def attack_record(classifier, model, x, y, task, n_classes, cfg, progress) -> dict:
-    "Accuracies per radius and attack, their worst case, intervals, warnings and latent shifts: the eval_<task>.json record."
+def attack_record(classifier, model, x, y, task, n_classes, cfg, progress, shifts=None) -> dict:
+    "Accuracies per radius and attack, their worst case, intervals, warnings and latent shifts (`shifts`: a record's, reused): the eval_<task>.json record."
     n, mu, seconds, masking = len(x), posterior_means(model, x), dict.fromkeys(cfg.attacks, 0.), {}
     with torch.no_grad(), eval_mode(classifier): clean = torch.cat([classifier(xb.to(mu.device)).argmax(1).cpu() for xb in x.split(1024)]) == y
     rec = dict(task=task, split=cfg.split, n_test=n, attack=_attack_settings(cfg, n_classes), nominal=int(clean.sum()) / n, adversarial={},
@@ -303,8 +303,8 @@ def attack_record(classifier, model, x, y, task, n_classes, cfg, progress) -> di
         robust, masking[r] = _robust(classifier, x, y, clean, eps, n_classes, cfg, seconds)
         for a, flags in robust.items(): rec['by_attack'][a][r] = int(flags.sum()) / n
         rec['adversarial'][r] = int(worst_case(robust).sum()) / n
-        shift = latent_shift(model, x, eps, steps=cfg.steps, norm=cfg.norm, seed=cfg.seed)[0] if eps > 0 else torch.zeros(n)
-        rec['latent_shift'][r] = summarise_shift(shift, rec['latent_spread'])
+        rec['latent_shift'][r] = shifts[r] if shifts else summarise_shift(                  # the encoder's alone: no task in it
+            latent_shift(model, x, eps, steps=cfg.steps, norm=cfg.norm, seed=cfg.seed)[0] if eps > 0 else torch.zeros(n), rec['latent_spread'])
     rec['intervals'] = dict(nominal=_intervals({'': rec['nominal']}, n)[''], adversarial=_intervals(rec['adversarial'], n),
                             by_attack={a: _intervals(v, n) for a, v in rec['by_attack'].items()})
     rec['warnings'], rec['attack_seconds'] = attack_warnings(rec['by_attack'], masking), {a: round(t, 2) for a, t in seconds.items()}

@@ -20,8 +20,8 @@ from .evaluate import (EvalConfig, ATTACKS, check_attacks, posterior_means, fit_
 from .reproduce import environment
 
 # %% auto #0
-__all__ = ['TABLE1_BUDGETS', 'MODELS', 'Table1Config', 'table1_train_config', 'cell_summary', 'table1', 'table1_markdown',
-           'table1_command']
+__all__ = ['TABLE1_BUDGETS', 'MODELS', 'CELEBA_ALL40', 'Table1Config', 'table1_train_config', 'cell_summary', 'table1',
+           'table1_markdown', 'table1_command', 'fake_celeba']
 
 # %% ../nbs/09b_table1.ipynb #5b3fee13
 TABLE1_BUDGETS = tuple(b for b, d in BUDGETS.items() if 'celeba' in d)   # the budgets with CelebA settings (today: paper)
@@ -77,18 +77,18 @@ def cell_summary(rec:dict, # an `evaluate` record at one radius
                 by_attack={a: acc[r] for a, acc in rec['by_attack'].items()}, n=rec['n_test'],
                 majority=max(float(y.float().mean()), 1 - float(y.float().mean())), warnings=rec['warnings'])
 
-def _probe_tasks(cfg:Table1Config, run:Path, data:tuple, device:torch.device) -> dict: # task -> `cell_summary`
-    "Every task of one model: the posterior means of the training images once, then per task a probe and the attacks."
+def _probe_tasks(cfg:Table1Config, run:Path, data:tuple, device:torch.device) -> tuple: # ({task: `cell_summary`}, latent shift)
+    "Every task of one model: the posterior means of the training images and the latent shift once, then per task a probe and the attacks."
     train_set, x, labels = data
     _, model = load_run(run, device=device)
     ecfg = EvalConfig(str(run), radii=(cfg.radius,), steps=cfg.steps, restarts=cfg.restarts, attacks=cfg.attacks,
                       n_test=cfg.n_test, seed=cfg.seed, device=cfg.device)
-    features, cells = posterior_means(model, train_set.images), {}       # the probe's inputs, the same for every task
+    features, cells, shifts = posterior_means(model, train_set.images), {}, None      # the probe's inputs, the same for every task
     for task in tqdm(CELEBA_ATTRS, desc=f'table1 {run.name}', disable=cfg.quiet):
         probe = fit_probe(features, train_set.labels[task], 2, seed=cfg.seed)
-        rec = attack_record(ProbedEncoder(model, probe), model, x, labels[task], task, 2, ecfg, progress=False)
-        cells[task] = cell_summary(rec, labels[task])
-    return cells
+        rec = attack_record(ProbedEncoder(model, probe), model, x, labels[task], task, 2, ecfg, progress=False, shifts=shifts)
+        cells[task], shifts = cell_summary(rec, labels[task]), rec['latent_shift']     # the shift is the encoder's: measured once
+    return cells, shifts
 
 def _table1_data(cfg:Table1Config, tc:TrainConfig) -> tuple:
     "(training split for the probes, attacked test images (n, 3, H, W), {task: (n,) labels}): loaded once for both models."
@@ -106,14 +106,17 @@ def table1(cfg:Table1Config, # what to train and how to attack
     seconds['train'] = round(time.perf_counter() - start, 2)
     device, tc = resolve_device(cfg.device), table1_train_config(cfg, 'se')
     with run_settings(tc, device):
-        data = _table1_data(cfg, tc)
-        cells = {m: _probe_tasks(cfg, run, data, device) for m, run in runs.items()}
+        data, probed = _table1_data(cfg, tc), {}
+        seconds['data'] = round(time.perf_counter() - start - seconds['train'], 2)
+        for m, run in runs.items():
+            t0 = time.perf_counter(); probed[m] = _probe_tasks(cfg, run, data, device)
+            seconds[f'attack_{m}'] = round(time.perf_counter() - t0, 2)
         threads = torch.get_num_threads()
     seconds['total'] = round(time.perf_counter() - start, 2)
     attack = dict(radius=cfg.radius, attacks=list(cfg.attacks), steps=cfg.steps, restarts=cfg.restarts, norm='linf')
     rec = dict(data='celeba', budget=cfg.budget, seed=cfg.seed, iterations={m: table1_train_config(cfg, m).iterations for m in MODELS},
-               attack=attack, n_test=len(data[1]), tasks={t: {m: cells[m][t] for m in MODELS} for t in CELEBA_ATTRS},
-               seconds=seconds, environment=environment(device, threads))
+               attack=attack, n_test=len(data[1]), tasks={t: {m: probed[m][0][t] for m in MODELS} for t in CELEBA_ATTRS},
+               latent_shift={m: probed[m][1] for m in MODELS}, seconds=seconds, environment=environment(device, threads))
     write_json(out / 'table1.json', rec)
     atomic_write(out / 'table1.md', lambda f: f.write(table1_markdown(rec).encode()))
     return rec
@@ -139,3 +142,30 @@ def table1_command(cfg:Table1Config, # from the command line
     rec = table1(cfg)
     print(table1_markdown(rec))
     print(f"{rec['seconds']['total']:.0f} s; table1.json and table1.md in {cfg.out}")
+
+# %% ../nbs/09b_table1.ipynb #fa4ce1b0
+CELEBA_ALL40 = ('5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair Blond_Hair '
+         'Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee Gray_Hair Heavy_Makeup High_Cheekbones Male '
+         'Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard Oval_Face Pale_Skin Pointy_Nose Receding_Hairline Rosy_Cheeks '
+         'Sideburns Smiling Straight_Hair Wavy_Hair Wearing_Earrings Wearing_Hat Wearing_Lipstick Wearing_Necklace '
+         'Wearing_Necktie Young').split()   # list_attr_celeba.txt's header: CelebA's 40 attributes
+
+def fake_celeba(root:str|Path, # the tree goes to ROOT/celeba/
+                n:int=40, # images
+                seed:int=0, # seeds the pixels and the attributes
+               ) -> tuple: # (A (n, 40) the +-1 attributes, parts: each image's partition)
+    "A CelebA tree in torchvision's layout: n random 218x178 JPEGs, random +-1 attributes, partitions 0/1/2 (60/20/20 %): for tests and timings."
+    from PIL import Image
+    d = Path(root)/'celeba'; (d/'img_align_celeba').mkdir(parents=True, exist_ok=True)
+    g = torch.Generator().manual_seed(seed)
+    parts = [0] * (3 * n // 5) + [1] * (n // 5) + [2] * (n - 3 * n // 5 - n // 5)
+    A = torch.randint(0, 2, (n, 40), generator=g) * 2 - 1
+    A[0], A[1] = 1, -1                                                  # both classes of every attribute among the training images
+    files = [f'{i + 1:06d}.jpg' for i in range(n)]
+    for f in files:
+        Image.fromarray(torch.randint(0, 256, (218, 178, 3), generator=g, dtype=torch.uint8).numpy()).save(d/'img_align_celeba'/f)
+    rows = [f + ''.join(f'{v:3d}' for v in a) for f, a in zip(files, A.tolist())]
+    (d/'list_attr_celeba.txt').write_text(f'{n}\n' + ' '.join(CELEBA_ALL40) + ' \n' + '\n'.join(rows) + '\n')
+    (d/'list_eval_partition.txt').write_text(''.join(f'{f} {p}\n' for f, p in zip(files, parts)))
+    return A, parts
+
