@@ -183,7 +183,7 @@ def autoattack(classifier:nn.Module, # images -> logits, e.g. `ProbedEncoder`
     eps, norm = check_number('eps', eps, lo=0, lo_open=True), check_choice('norm', norm, NORMS)
     x = check_images('x', x); y = check_labels('y', y, len(x), n_classes)
     dev = _device(classifier)
-    x, y, broken_by, seconds = x.to(dev), y.to(dev), {}, {}
+    x, y, broken_by, seconds = x.to(dev).contiguous(), y.to(dev), {}, {}      # pyautoattack flattens gradients with `view`
     rng = [dev.index or 0] if dev.type == 'cuda' else []
     with eval_mode(classifier), torch.random.fork_rng(devices=rng):   # the attacks reseed torch's global generator
         with torch.no_grad(): robust = torch.cat([classifier(xb).argmax(1) for xb in x.split(batch_size)]) == y

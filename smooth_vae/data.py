@@ -282,7 +282,7 @@ def _load_celeba(root, split, image_size, limit):
     with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as ex:
         ims = list(ex.map(lambda i: _celeba_image(d/'img_align_celeba'/files[i], image_size), keep))
     x = torch.from_numpy(np.stack(ims) if ims else np.zeros((0, image_size, image_size, 3), np.uint8))
-    x = x.permute(0, 3, 1, 2).float() / 255
+    x = x.permute(0, 3, 1, 2).contiguous().float() / 255          # NCHW in memory too: a permuted (channels-last) tensor breaks `view`
     yk = y[keep]
     return ImageDataset('celeba', x, {a: yk[:, j].clone() for j, a in enumerate(CELEBA_ATTRS)}, {a: 2 for a in CELEBA_ATTRS},
                         _DEFAULT_TASK['celeba'], {a: ('no', 'yes') for a in CELEBA_ATTRS})
