@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['DATASETS', 'SPLITS', 'CELEBA_ATTRS', 'COLORS', 'COLOR_MASKS', 'FASHION_CLASSES', 'SPLIT_SEED', 'HELD_OUT',
-           'DEBIAN_FASHION_MNIST', 'MNIST5K_FILE', 'CELEBA_FILES', 'dataset_shape', 'dataset_tasks', 'ImageDataset',
-           'split_indices', 'read_idx', 'write_idx', 'data_home', 'mnist5k_paths', 'colorize', 'load_dataset',
-           'show_images']
+           'DEBIAN_FASHION_MNIST', 'MNIST5K_FILE', 'CELEBA_FILES', 'CELEBA_ALL40', 'dataset_shape', 'dataset_tasks',
+           'ImageDataset', 'split_indices', 'read_idx', 'write_idx', 'data_home', 'mnist5k_paths', 'colorize',
+           'load_dataset', 'show_images', 'write_celeba']
 
 # %% ../nbs/05_data.ipynb #49405bd4
 import gzip, importlib.util, math, os, zlib
@@ -326,3 +326,25 @@ def show_images(ds:ImageDataset, # a loaded dataset
         y = int(ds.labels[task][i]); ax.set_title(names[y] if names else str(y), fontsize=7)
     fig.suptitle(title or ds.name, fontsize=9); fig.tight_layout()
     return fig
+
+# %% ../nbs/05_data.ipynb #ce1ebaw1
+CELEBA_ALL40 = ('5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair Blond_Hair Blurry '
+                'Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee Gray_Hair Heavy_Makeup High_Cheekbones Male Mouth_Slightly_Open '
+                'Mustache Narrow_Eyes No_Beard Oval_Face Pale_Skin Pointy_Nose Receding_Hairline Rosy_Cheeks Sideburns Smiling Straight_Hair '
+                'Wavy_Hair Wearing_Earrings Wearing_Hat Wearing_Lipstick Wearing_Necklace Wearing_Necktie Young').split()   # list_attr_celeba.txt's header
+
+def write_celeba(root:str|Path, # the tree goes to ROOT/celeba/
+                 images, # (n, 218, 178, 3) uint8 pictures, the size of CelebA's aligned faces
+                 attrs:Tensor, # (n, 40) the +-1 attributes, in `CELEBA_ALL40`'s order
+                 parts, # each image's official partition: 0 train, 1 valid, 2 test
+                 quality:int=75, # JPEG quality
+                ) -> Path: # ROOT/celeba
+    "Write pictures and attributes in torchvision's CelebA layout, the real on-disk format: for tests and timings where CelebA cannot be had."
+    from PIL import Image
+    d = Path(root)/'celeba'; (d/'img_align_celeba').mkdir(parents=True, exist_ok=True)
+    files = [f'{i + 1:06d}.jpg' for i in range(len(images))]
+    for f, im in zip(files, images): Image.fromarray(np.asarray(im, np.uint8)).save(d/'img_align_celeba'/f, quality=quality)
+    rows = [f + ''.join(f'{v:3d}' for v in a) for f, a in zip(files, attrs.tolist())]
+    (d/'list_attr_celeba.txt').write_text(f'{len(files)}\n' + ' '.join(CELEBA_ALL40) + ' \n' + '\n'.join(rows) + '\n')
+    (d/'list_eval_partition.txt').write_text(''.join(f'{f} {p}\n' for f, p in zip(files, parts)))
+    return d

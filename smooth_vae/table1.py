@@ -12,7 +12,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 from .checks import (option, check_choice, check_int, check_number, check_path, check_seed, check_bool, check_threads,
                                check_device, check_fields, RADIUS_MAX)
-from .data import CELEBA_ATTRS, load_dataset
+from .data import CELEBA_ATTRS, load_dataset, write_celeba
 from .train import TrainConfig, BUDGETS, check_run, train, load_run, resolve_device, run_settings
 from .rundir import atomic_write, writable_dir
 from .evaluate import (EvalConfig, ATTACKS, check_attacks, posterior_means, fit_probe, ProbedEncoder, attacked_subset,
@@ -20,8 +20,8 @@ from .evaluate import (EvalConfig, ATTACKS, check_attacks, posterior_means, fit_
 from .reproduce import environment
 
 # %% auto #0
-__all__ = ['TABLE1_BUDGETS', 'MODELS', 'CELEBA_ALL40', 'Table1Config', 'table1_train_config', 'cell_summary', 'table1',
-           'table1_markdown', 'table1_command', 'fake_celeba']
+__all__ = ['TABLE1_BUDGETS', 'MODELS', 'Table1Config', 'table1_train_config', 'cell_summary', 'table1', 'table1_markdown',
+           'table1_command', 'fake_celeba']
 
 # %% ../nbs/09b_table1.ipynb #5b3fee13
 TABLE1_BUDGETS = tuple(b for b, d in BUDGETS.items() if 'celeba' in d)   # the budgets with CelebA settings (today: paper)
@@ -144,28 +144,14 @@ def table1_command(cfg:Table1Config, # from the command line
     print(f"{rec['seconds']['total']:.0f} s; table1.json and table1.md in {cfg.out}")
 
 # %% ../nbs/09b_table1.ipynb #fa4ce1b0
-CELEBA_ALL40 = ('5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair Blond_Hair '
-         'Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee Gray_Hair Heavy_Makeup High_Cheekbones Male '
-         'Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard Oval_Face Pale_Skin Pointy_Nose Receding_Hairline Rosy_Cheeks '
-         'Sideburns Smiling Straight_Hair Wavy_Hair Wearing_Earrings Wearing_Hat Wearing_Lipstick Wearing_Necklace '
-         'Wearing_Necktie Young').split()   # list_attr_celeba.txt's header: CelebA's 40 attributes
-
 def fake_celeba(root:str|Path, # the tree goes to ROOT/celeba/
                 n:int=40, # images
                 seed:int=0, # seeds the pixels and the attributes
                ) -> tuple: # (A (n, 40) the +-1 attributes, parts: each image's partition)
-    "A CelebA tree in torchvision's layout: n random 218x178 JPEGs, random +-1 attributes, partitions 0/1/2 (60/20/20 %): for tests and timings."
-    from PIL import Image
-    d = Path(root)/'celeba'; (d/'img_align_celeba').mkdir(parents=True, exist_ok=True)
+    "A CelebA tree (`data.write_celeba`): n random 218x178 JPEGs, random +-1 attributes, partitions 0/1/2 (60/20/20 %): for tests and timings."
     g = torch.Generator().manual_seed(seed)
     parts = [0] * (3 * n // 5) + [1] * (n // 5) + [2] * (n - 3 * n // 5 - n // 5)
     A = torch.randint(0, 2, (n, 40), generator=g) * 2 - 1
     A[0], A[1] = 1, -1                                                  # both classes of every attribute among the training images
-    files = [f'{i + 1:06d}.jpg' for i in range(n)]
-    for f in files:
-        Image.fromarray(torch.randint(0, 256, (218, 178, 3), generator=g, dtype=torch.uint8).numpy()).save(d/'img_align_celeba'/f)
-    rows = [f + ''.join(f'{v:3d}' for v in a) for f, a in zip(files, A.tolist())]
-    (d/'list_attr_celeba.txt').write_text(f'{n}\n' + ' '.join(CELEBA_ALL40) + ' \n' + '\n'.join(rows) + '\n')
-    (d/'list_eval_partition.txt').write_text(''.join(f'{f} {p}\n' for f, p in zip(files, parts)))
+    write_celeba(root, torch.randint(0, 256, (n, 218, 178, 3), generator=g, dtype=torch.uint8).numpy(), A, parts)
     return A, parts
-
