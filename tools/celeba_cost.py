@@ -62,18 +62,18 @@ def end_to_end(a, tmp: Path, rec: dict, out_dir: Path):
     log(f"table1 end to end: {t:.0f} s {out['seconds']}; steady it/s {its} (compiled: {rec['table1']['compiled']}); "
         f"JPEGs loaded per s {rec['table1']['jpeg_per_s']}; warnings {rec['table1']['warnings']}")
 
-def paper_model(objective: str, dev):
-    "The paper's CelebA encoder-decoder (untrained, eval mode): an attack's cost does not depend on the weights when nothing breaks."
+def paper_model(objective: str, dev) -> tuple:
+    "(settings, model): the paper's CelebA budget and its encoder-decoder, untrained (an attack's cost does not depend on the weights when nothing breaks)."
     from smooth_vae.models import build_model
     from smooth_vae.train import TrainConfig
     cfg = TrainConfig.from_budget('celeba', 'paper', objective=objective)
-    torch.manual_seed(0); return build_model(cfg.arch, (3, 64, 64), cfg.latent, cfg.noise_var).to(dev).eval()
+    torch.manual_seed(0); return cfg, build_model(cfg.arch, (3, 64, 64), cfg.latent, cfg.noise_var).to(dev)
 
 def attacks(a, rec: dict, dev):
     "Per-image cost of each attack when nothing breaks, on the paper's CelebA model."
     from smooth_vae.evaluate import posterior_means, fit_probe, ProbedEncoder, latent_shift
     from smooth_vae.attacks import pgd_attack, autoattack
-    model = paper_model('se', dev)
+    model = paper_model('se', dev)[1].eval()
     g = torch.Generator().manual_seed(0)
     x = torch.rand(a.n_pgd, 3, 64, 64, generator=g)
     feats = posterior_means(model, x)
@@ -93,16 +93,14 @@ def attacks(a, rec: dict, dev):
     log(f"AutoAttack (2 classes), nothing broken: {len(xs)} images in {t:.1f} s {rec['autoattack']['by_attack']}, robust {rec['autoattack']['robust']:.4f}")
 
 def probes(a, rec: dict, dev):
-    " the posterior means' rate on a.n_pgd * 10 images, one probe's fit on CelebA's training-split size."
-    from smooth_vae.train import TrainConfig
+    "The posterior means' rate on a.n_pgd * 10 images, one probe's fit on CelebA's training-split size."
     from smooth_vae.evaluate import posterior_means, fit_probe
-    model = paper_model('se', dev)
+    cfg, model = paper_model('se', dev)
     x = torch.rand(10 * a.n_pgd, 3, 64, 64)
     _, t = timed(lambda: posterior_means(model, x))
     rec['posterior_means_per_s'] = round(len(x) / t, 1)
     g = torch.Generator().manual_seed(1)
-    latent = TrainConfig.from_budget('celeba', 'paper').latent
-    f = torch.randn(CELEBA_TRAIN, latent, generator=g).to(dev)
+    f = torch.randn(CELEBA_TRAIN, cfg.latent, generator=g).to(dev)
     lab = (f[:, 0] + 0.5 * torch.randn(len(f), generator=g).to(dev) > 0).long()   # a learnable task
     p, t = timed(lambda: fit_probe(f, lab, 2))
     rec['probe_fit'] = dict(features=list(f.shape), seconds=round(t, 2), val_accuracy=round(float(p.val_accuracy), 4))
@@ -111,13 +109,11 @@ def probes(a, rec: dict, dev):
 def eager(a, rec: dict, dev):
     "Eager training rates of the paper's CelebA VAE and SE step, batch 64, random 64x64 images."
     import itertools
-    from smooth_vae.models import build_model
-    from smooth_vae.train import TrainConfig, train_step
+    from smooth_vae.train import train_step
     xs = torch.rand(4, 64, 3, 64, 64, device=dev)
     rec['eager_its'] = {}
     for objective in ('vae', 'se'):
-        cfg = TrainConfig.from_budget('celeba', 'paper', objective=objective)
-        torch.manual_seed(0); model = build_model(cfg.arch, (3, 64, 64), cfg.latent, cfg.noise_var).to(dev)
+        cfg, model = paper_model(objective, dev)
         opt, batches = torch.optim.Adam(model.parameters(), lr=cfg.lr), itertools.cycle(xs)
         for _ in range(3): train_step(model, opt, next(batches), cfg)
         sync(); t0, n = time.perf_counter(), 0
