@@ -11,9 +11,10 @@
              format of `smooth-vae sweep`'s results.jsonl; the trials' run folders (checkpoints) go to
              --runs (default: device_runs in the system's temporary folder), so that OUT stays small;
              --reproduce's run folder goes there too.
+             Each evaluation's whole record (every attack's accuracy, not only their worst case) is appended to
+             OUT/<grid>_records.jsonl as well, with the trial's id;
 --models M  with --grids: train nothing; each trial's training is copied from the folder of sweeps M (as the
-             runner's `reuse` does) and only evaluated; each evaluation's whole record (every attack's accuracy, not
-             only their worst case) is appended to OUT/<grid>_records.jsonl as well;
+             runner's `reuse` does) and only evaluated;
 --ids I ...  only these trials of the grids (e.g. those a call's time limit left undone);
 --pack SRC   run here, not there: copy from the folder of sweeps SRC each training of --grids into OUT/<grid>/trials/,
              its checkpoint cut to the model (no optimiser or random state: a third of the size, enough to evaluate,
@@ -92,10 +93,14 @@ def reproduce(out: Path, runs: Path, timeout=240):
     log(p.stdout[-3000:]); log(p.stderr[-1500:])
 
 def run_group(group: list, root: str) -> list:
-    "A worker: `run_trial` for each trial sharing one training, in turn (as the sweep runner's Tune trial does)."
+    "A worker: `run_trial` for each trial sharing one training, in turn (as the sweep runner's Tune trial does); (line, record) each."
     torch.set_num_threads(1)
     from smooth_vae.sweep import run_trial
-    return [run_trial(t, root) for t in group]
+    done = []
+    for t in group:
+        line, saved = run_trial(t, root), sorted((Path(root)/'trials'/t['id']).glob('eval_*.json'))   # the record run_trial wrote
+        done.append((line, json.loads(saved[0].read_text()) if 'metrics' in line and saved else None))
+    return done
 
 def evaluate_group(group: list, models: str, root: str) -> list:
     "A worker: for each trial, its training copied from `models` into its own folder (`copy_training`), then evaluated; (line, record) each."
@@ -141,7 +146,7 @@ def grids(paths: list, out: Path, jobs: int, runs: Path, models: str = None, ids
         futs = {(pool.submit(evaluate_group, grp, models, str(runs/name)) if models else pool.submit(run_group, grp, str(runs/name))): name
                 for name, grp in work}
         for f in as_completed(futs):
-            for line, rec in (f.result() if models else ((l, None) for l in f.result())):
+            for line, rec in f.result():
                 append_line(out/f'{futs[f]}.jsonl', line)
                 if rec is not None: append_line(out/f'{futs[f]}_records.jsonl', dict(id=line['id'], record=rec))
                 m = line.get('metrics', {})
