@@ -9,12 +9,13 @@ from collections import namedtuple
 from pathlib import Path
 from typing import Callable
 from fastcore.test import test_eq
-from .sweep import SweepConfig, expand_grid, read_grid, results_table, sweep
+from .sweep import SweepConfig, expand_grid, read_grid, read_lines, results_table, sweep
 from .train import budget_config
 
 # %% auto #0
 __all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'run_experiment', 'run_validation',
-           'choose_on_validation', 'cheaper_suffices', 'percent', 'goal_lead', 'attack_records']
+           'choose_on_validation', 'cheaper_suffices', 'percent', 'goal_lead', 'attack_records', 'write_attack_records',
+           'run_attack_records']
 
 # %% ../nbs/13_experiments.ipynb #6c6afd0c
 RADII = ('0.01', '0.1', '0.2', '0.3')          # the attack radii of the mnist5k figures, as the results' keys
@@ -169,3 +170,31 @@ def attack_records(folder:str|Path, # holds results.jsonl (the runner's lines) a
                 ('test', n_test, steps, restarts, sorted(attacks)))
         assert all(rec['adversarial'][e] <= min(a[e] for a in rec['by_attack'].values()) for e in rec['adversarial']), l['id']
     return lines
+
+# %% ../nbs/13_experiments.ipynb #ar0a0004
+def write_attack_records(runs:str|Path, # a sweep's folder: results.jsonl and trials/<id>/eval_<task>.json
+                         ids:list, # the trials to keep, in this order
+                         folder:str|Path, # where results.jsonl and records.jsonl go (replaced, each atomically)
+                         machine:str='CPU', # where the sweep ran, kept on each record line
+                        ) -> Path: # folder
+    "Write the runner's line and the whole evaluation record of each trial `ids` of the sweep in `runs` to `folder`."
+    runs, folder = Path(runs), Path(folder)
+    latest = {l['id']: l for l in read_lines(runs)}
+    missing = [i for i in ids if i not in latest or len(list((runs/'trials'/i).glob('eval_*.json'))) != 1]
+    if missing: raise FileNotFoundError(f"trials {missing} of {runs} have no results line or not exactly one eval_<task>.json")
+    records = [dict(id=i, record=json.loads(next((runs/'trials'/i).glob('eval_*.json')).read_text()), machine=machine) for i in ids]
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, lines in (('results.jsonl', [latest[i] for i in ids]), ('records.jsonl', records)):
+        tmp = folder/f'.{name}.tmp'
+        tmp.write_text(''.join(json.dumps(l, allow_nan=False) + '\n' for l in lines)); os.replace(tmp, folder/name)
+    return folder
+
+def run_attack_records(name:str, # the experiment: grids/<name>.toml, runs/exp/<name>, its folder nbs/exp_results/<name>/
+                       n_test:int, # test images each evaluation attacks (the grid's), for `attack_records`' check
+                       machine:str='CPU', # where it runs, kept on each record line
+                       max_concurrent:int=2, # trials at once (the project's CPU has 2 cores)
+                      ) -> dict: # `attack_records` of the folder written
+    "Run (or resume, or re-read) experiment `name`'s sweep, then write and check its folder of lines and whole records."
+    p = experiment_paths(name); rows = _finished(p, max_concurrent)
+    return attack_records(write_attack_records(p.runs, [r['id'] for r in rows], p.results.with_suffix(''), machine), n_test)
+
