@@ -57,8 +57,8 @@ nbs: install                 ## re-execute every notebook in place so its saved 
 # Fig 5's ConvNet sweep re-run alone took 1 h 00 min, Fig 4's 1 h 29 min (1 h 27 min with the freed memory kept); the quick budget's choice 51 minutes, the training-length sweep 36
 # and its ConvNet check 19 (half the ConvNet steps lose the SE 2.4 points of robustness on validation, so shorter training is ruled out),
 # the Pareto plot's three grids 30, Fig 5's MLP 17 and its record at the earlier dim(Z) = 32 22, Fig 7b, 7a and 8 21, Fig 8's worst case
-# about 8 more (its 30 evaluations' attacks: 14.5 min summed over single cores) and the PGD-only MLP figures' worst case, in the Pareto notebook,
-# about 18 (its 48 evaluations: 36.5 min summed); these two from the runs that made their results, not yet timed inside the chapter).
+# 9 more (546 s) and the PGD-only MLP figures' worst case, in the Pareto notebook, 18 (1,086 s): each slow cell timed alone on a clean clone,
+# its trainings copied as in the chapter).
 # Measured before two savings not yet timed end to end: sweeps copy trainings an earlier sweep finished (reuse=runs/exp;
 # 20 trainings, about 19 minutes of the 2 cores by their logs) and CPU runs keep freed memory (one ConvNet attack, timed alone: 187 s -> 129 s;
 # Fig 5's 12 ConvNet evaluations with the trainings copied: 25 min 19 s).
@@ -67,8 +67,8 @@ experiments: install         ## re-run the experiment notebooks' sweeps (runs/ex
 	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest
 
 # The same notebooks without the two ConvNet sweeps (their cells carry `#| conv`; their figures are redrawn from the committed
-# results): every choice on validation and every MLP figure, the issue's goal among them, in about 3 h 23 min on 2 CPU cores
-# (the sum above less the ConvNet figures; about 3 h 04 min if the copied trainings save the 19 minutes their logs say). A later `make experiments` reads the finished trials back and runs only the ConvNet sweeps.
+# results): every choice on validation and every MLP figure, the issue's goal among them, in about 3 h 24 min on 2 CPU cores
+# (the sum above less the ConvNet figures; about 3 h 05 min if the copied trainings save the 19 minutes their logs say). A later `make experiments` reads the finished trials back and runs only the ConvNet sweeps.
 experiments-mlp: install     ## the experiments chapter without its ConvNet sweeps (Fig 5's ConvNet and Fig 4 redrawn from committed results)
 	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest conv
 
