@@ -179,10 +179,10 @@ def write_attack_records(runs:str|Path, # a sweep's folder: results.jsonl and tr
                         ) -> Path: # folder
     "Write the runner's line and the whole evaluation record of each trial `ids` of the sweep in `runs` to `folder`."
     runs, folder = Path(runs), Path(folder)
-    latest = {l['id']: l for l in read_lines(runs)}
-    missing = [i for i in ids if i not in latest or len(list((runs/'trials'/i).glob('eval_*.json'))) != 1]
+    latest, evals = {l['id']: l for l in read_lines(runs)}, {i: list((runs/'trials'/i).glob('eval_*.json')) for i in ids}
+    missing = [i for i in ids if i not in latest or len(evals[i]) != 1]
     if missing: raise FileNotFoundError(f"trials {missing} of {runs} have no results line or not exactly one eval_<task>.json")
-    records = [dict(id=i, record=json.loads(next((runs/'trials'/i).glob('eval_*.json')).read_text()), machine=machine) for i in ids]
+    records = [dict(id=i, record=json.loads(evals[i][0].read_text()), machine=machine) for i in ids]
     folder.mkdir(parents=True, exist_ok=True)
     for name, lines in (('results.jsonl', [latest[i] for i in ids]), ('records.jsonl', records)):
         tmp = folder/f'.{name}.tmp'
