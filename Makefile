@@ -62,6 +62,7 @@ nbs: install                 ## re-execute every notebook in place so its saved 
 # Measured before two savings not yet timed end to end: sweeps copy trainings an earlier sweep finished (reuse=runs/exp;
 # 20 trainings, about 19 minutes of the 2 cores by their logs) and CPU runs keep freed memory (one ConvNet attack, timed alone: 187 s -> 129 s;
 # Fig 5's 12 ConvNet evaluations with the trainings copied: 25 min 19 s).
+# With CUDA the sweeps share each GPU instead, 4 trials per GPU (SMOOTH_VAE_TRIALS_PER_GPU=N): Fig 5's MLP grid, 17 min here, took 312 s on one H200.
 EXPERIMENTS = exp_choose_quick exp_fig5_mnist5k exp_length_mnist5k exp_fig7b_mnist5k exp_fig7a_mnist5k exp_fig8_mnist5k exp_pareto_mnist5k exp_fig4_color_mnist5k
 experiments: install         ## re-run the experiment notebooks' sweeps (runs/exp/), save their results and redraw
 	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest

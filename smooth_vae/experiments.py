@@ -4,18 +4,20 @@
 
 # %% ../nbs/13_experiments.ipynb #4e4235ef
 from __future__ import annotations
-import json, os
+import json, math, os
 from collections import namedtuple
 from pathlib import Path
 from typing import Callable
+import torch
 from fastcore.test import test_eq
-from .sweep import SweepConfig, expand_grid, read_grid, read_lines, results_table, sweep
+from .checks import ConfigError
+from .sweep import SweepConfig, expand_grid, read_grid, read_lines, results_table, sweep, trial_id
 from .train import budget_config
 
 # %% auto #0
-__all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'run_experiment', 'run_validation',
-           'choose_on_validation', 'cheaper_suffices', 'percent', 'goal_lead', 'attack_records', 'write_attack_records',
-           'run_attack_records']
+__all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'sweep_resources', 'run_experiment',
+           'run_validation', 'choose_on_validation', 'cheaper_suffices', 'percent', 'goal_lead', 'attack_records',
+           'write_attack_records', 'run_attack_records', 'same_trainings']
 
 # %% ../nbs/13_experiments.ipynb #6c6afd0c
 RADII = ('0.01', '0.1', '0.2', '0.3')          # the attack radii of the mnist5k figures, as the results' keys
@@ -69,12 +71,31 @@ def check_results(res:dict, # the saved results: grid, trial_seconds, rows (from
             least = min([r['nominal'], *(a[e] for a in r.get('by_attack', {}).values())])
             assert 0 <= r['adversarial'][e] <= least <= r['nominal'] <= 1, (r['id'], e)
 
+# %% ../nbs/13_experiments.ipynb #rs0a0001
+def sweep_resources(gpus:int=None, # CUDA devices here; None: `torch.cuda.device_count()`
+                    cpus:int=None, # cores this process may use; None: its CPU affinity
+                    per_gpu:int=None, # trials sharing one GPU; None: $SMOOTH_VAE_TRIALS_PER_GPU, else 4
+                   ) -> dict: # `SweepConfig` settings: max_concurrent, cpus_per_trial, gpus_per_trial
+    "How an experiment's sweep uses this machine: one trial per core (one torch thread each), or `per_gpu` trials on each GPU's share."
+    gpus = torch.cuda.device_count() if gpus is None else gpus
+    cpus = cpus or (len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count())
+    if per_gpu is None:
+        env = os.environ.get('SMOOTH_VAE_TRIALS_PER_GPU', '4')
+        if not env.strip().isdigit() or int(env) < 1:
+            raise ConfigError('SMOOTH_VAE_TRIALS_PER_GPU', f"must be a whole number of trials per GPU, at least 1, got {env!r}")
+        per_gpu = int(env)
+    if not gpus: return dict(max_concurrent=cpus, cpus_per_trial=1.0, gpus_per_trial=0.0)
+    return dict(max_concurrent=max(1, min(cpus, gpus * per_gpu)), cpus_per_trial=1.0,
+                gpus_per_trial=math.floor(1e4 / per_gpu) / 1e4)      # Ray counts GPU shares in steps of 1e-4
+
+
 # %% ../nbs/13_experiments.ipynb #e7a1c002
 def _finished(p:ExperimentPaths, # an experiment's paths
-              max_concurrent:int=2, # trials at once (the project's CPU has 2 cores)
+              max_concurrent:int=None, # trials at once; None: `sweep_resources`' (2 on the project's 2-core CPU)
              ) -> list: # `results_table` rows, every one finished
-    "Run (or resume, or re-read) the sweep of `p.grid` in `p.runs`; a `RuntimeError` naming the first failed trial."
-    rows = sweep(SweepConfig(str(p.grid), out=str(p.runs), max_concurrent=max_concurrent, progress=False, reuse=str(p.runs.parent)))
+    "Run (or resume, or re-read) the sweep of `p.grid` in `p.runs` on this machine's cores or GPUs; a `RuntimeError` naming the first failed trial."
+    use = {**sweep_resources(), **({} if max_concurrent is None else dict(max_concurrent=max_concurrent))}
+    rows = sweep(SweepConfig(str(p.grid), out=str(p.runs), progress=False, reuse=str(p.runs.parent), **use))
     failed = [r for r in rows if r['status'] != 'ok']
     if failed: raise RuntimeError(f"{len(failed)} trial(s) of {p.grid.name} failed, e.g. {failed[0]['id']}: {failed[0]['error']}")
     return rows
@@ -89,7 +110,7 @@ def run_experiment(name:str, # the experiment: grids/<name>.toml, nbs/exp_result
                    budget_keys:tuple, # the settings that must equal today's quick budget for `data`
                    attacks:bool=False, # keep and check each attack's accuracy (`by_attack`)
                    data:str='mnist5k', # whose quick budget
-                   max_concurrent:int=2, # trials at once (the project's CPU has 2 cores)
+                   max_concurrent:int=None, # trials at once; None: `sweep_resources`' (2 on the project's 2-core CPU)
                   ) -> dict: # the saved results: grid, trial_seconds, rows
     "Run (or resume, or re-read) experiment `name`'s sweep, then check and save its compact results."
     p = experiment_paths(name); rows = _finished(p, max_concurrent)
@@ -191,10 +212,26 @@ def write_attack_records(runs:str|Path, # a sweep's folder: results.jsonl and tr
 
 def run_attack_records(name:str, # the experiment: grids/<name>.toml, runs/exp/<name>, its folder nbs/exp_results/<name>/
                        n_test:int, # test images each evaluation attacks (the grid's), for `attack_records`' check
-                       machine:str='CPU', # where it runs, kept on each record line
-                       max_concurrent:int=2, # trials at once (the project's CPU has 2 cores)
+                       machine:str=None, # where it runs, kept on each record line; None: 'CPU', or the GPU's name where the trials get one
+                       max_concurrent:int=None, # trials at once; None: `sweep_resources`'
                       ) -> dict: # `attack_records` of the folder written
     "Run (or resume, or re-read) experiment `name`'s sweep, then write and check its folder of lines and whole records."
     p = experiment_paths(name); rows = _finished(p, max_concurrent)
+    if machine is None:
+        machine = torch.cuda.get_device_name(0).removeprefix('NVIDIA ') if sweep_resources()['gpus_per_trial'] else 'CPU'
     return attack_records(write_attack_records(p.runs, [r['id'] for r in rows], p.results.with_suffix(''), machine), n_test)
+
+
+# %% ../nbs/13_experiments.ipynb #ar0a0007
+def _final_losses(folder:Path) -> dict:
+    "Training (its `trial_id`) -> final training loss, from the runner's lines in folder/results.jsonl."
+    return {trial_id(l['config']['train'], {}): l['metrics'].get('train_loss') for l in read_lines(folder) if 'metrics' in l}
+
+def same_trainings(folder:str|Path, # records of evaluations run outside a sweep: its results.jsonl (the runner's lines)
+                   runs:str|Path, # the sweep that trained the figure's models here, e.g. runs/exp/fig5_conv_mnist5k
+                  ) -> bool|None: # None: `runs` has no results (the committed rows are drawn)
+    "Whether the models `folder`'s evaluations attacked are those the sweep in `runs` trained: each training's final loss the same."
+    mine = _final_losses(Path(runs))
+    if not mine: return None
+    return all(k in mine and mine[k] == loss for k, loss in _final_losses(Path(folder)).items())
 
