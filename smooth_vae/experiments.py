@@ -218,7 +218,7 @@ def run_attack_records(name:str, # the experiment: grids/<name>.toml, runs/exp/<
     "Run (or resume, or re-read) experiment `name`'s sweep, then write and check its folder of lines and whole records."
     p = experiment_paths(name); rows = _finished(p, max_concurrent)
     if machine is None:
-        machine = torch.cuda.get_device_name(0).removeprefix('NVIDIA ') if sweep_resources()['gpus_per_trial'] else 'CPU'
+        machine = torch.cuda.get_device_name(0).removeprefix('NVIDIA ') if torch.cuda.is_available() else 'CPU'   # as `sweep_resources` decides
     return attack_records(write_attack_records(p.runs, [r['id'] for r in rows], p.results.with_suffix(''), machine), n_test)
 
 
