@@ -53,7 +53,8 @@ nbs: install                 ## re-execute every notebook in place so its saved 
 	$(BIN)/python tools/run_nbs.py
 
 # The experiments chapter, in this order (the training-length check, 7b and 8 read Fig 5's results and runs, 7a and the Pareto plot read 7b's);
-# about 6.1 h on 2 CPU cores, summed from the notebooks' measured wall times (the two ConvNet figures, Fig 5's and Fig 4, are 2.5 h of it:
+# about 6.1 h on 2 CPU cores, summed from the notebooks' measured wall times, and half an hour more where Fig 5's ConvNets come out as other
+# models than the committed ones (its AutoAttack section then attacks them: 29 min 27 s on the 2-core CPU of 2026-11-27) (the two ConvNet figures, Fig 5's and Fig 4, are 2.5 h of it:
 # Fig 5's ConvNet sweep re-run alone took 1 h 00 min, Fig 4's 1 h 29 min (1 h 27 min with the freed memory kept); the quick budget's choice 51 minutes, the training-length sweep 36
 # and its ConvNet check 19 (half the ConvNet steps lose the SE 2.4 points of robustness on validation, so shorter training is ruled out),
 # the Pareto plot's three grids 30, Fig 5's MLP 17 and its record at the earlier dim(Z) = 32 22, Fig 7b, 7a and 8 21, Fig 8's worst case

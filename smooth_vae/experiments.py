@@ -17,7 +17,7 @@ from .train import budget_config
 # %% auto #0
 __all__ = ['RADII', 'ExperimentPaths', 'experiment_paths', 'trial_rows', 'check_results', 'sweep_resources', 'run_experiment',
            'run_validation', 'choose_on_validation', 'cheaper_suffices', 'percent', 'goal_lead', 'attack_records',
-           'write_attack_records', 'run_attack_records', 'same_trainings']
+           'write_attack_records', 'run_attack_records', 'same_trainings', 'other_models_note']
 
 # %% ../nbs/13_experiments.ipynb #6c6afd0c
 RADII = ('0.01', '0.1', '0.2', '0.3')          # the attack radii of the mnist5k figures, as the results' keys
@@ -234,4 +234,12 @@ def same_trainings(folder:str|Path, # records of evaluations run outside a sweep
     mine = _final_losses(Path(runs))
     if not mine: return None
     return all(k in mine and mine[k] == loss for k, loss in _final_losses(Path(folder)).items())
+
+def other_models_note(models:str, # whose models were trained again, e.g. "Fig 5's ConvNets"
+                      grid:str, # the records' grid, e.g. 'fig5_conv_mnist5k_autoattack'
+                     ) -> str: # one line for the notebook to print
+    "What a section says when `same_trainings` is False: its records are of the committed models, and the command that attacks yours."
+    return (f"{models} above were trained again on this machine and are not the models these records attacked (their final training "
+            f"losses differ): this section shows the committed models. To attack yours: python tools/device_run.py OUT "
+            f"--grids grids/{grid}.toml --models runs/exp")
 

@@ -8,7 +8,7 @@ any notebook failed, with a summary naming them. The notebooks run are cleaned a
 import argparse, subprocess, sys, time
 from pathlib import Path
 from execnb.shell import CaptureShell
-from execnb.nbio import read_nb, write_nb
+from execnb.nbio import write_nb
 from nbdev.process import NBProcessor
 
 def run_nb(path:Path, skip:set):
