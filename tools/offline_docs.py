@@ -166,8 +166,19 @@ def site() -> int:
     print(f'wrote {len(mds)} pages to {OUT}/' + (f'; {failed} notebook(s) failed' if failed else ''))
     return 1 if failed else 0
 
+def lists_run_in(md:str) -> list:
+    "The first lines of lists that follow a paragraph line directly (GitHub starts a list there; pandoc and Quarto do not)."
+    found, fence, maths, prev = [], False, False, ''
+    for l in md.split('\n'):
+        if l.startswith('```'): fence = not fence
+        bullet = re.match(r'([-*+]|\d+\.) \S', l)
+        if bullet and not (fence or maths) and prev.strip() and not re.match(r'\s*([-*+]|\d+\.) |\s|[>|#]', prev): found.append(l[:60])
+        maths ^= l.count('$$') % 2 == 1
+        prev = l
+    return found
+
 def check() -> int:
-    "Every notebook has a page; local links and anchors resolve; no raw TeX, temporary paths or placeholder hosts."
+    "Every notebook has a page; local links and anchors resolve; no raw TeX, lists run into paragraphs, temporary paths or placeholder hosts."
     from nbdev.config import get_config
     cfg, problems = get_config(), []
     repo = {Path(f).name for f in subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=ROOT,
@@ -188,6 +199,9 @@ def check() -> int:
         problems += [f'{name}: temporary path {m.group(0)!r}' for m in re.finditer(r'/tmp/[^\s\'"<]*', html.unescape(t))]
         problems += [f'{name}: names {m.group(1)!r}, which is not in the repository'
                      for m in re.finditer(r'\b([\w-]+\.(?:md|ipynb))\b', text) if m.group(1) not in repo]
+    problems += [f'{nb.name}: a list run into the line before it, which pandoc and Quarto render as one paragraph (add a blank line): {l!r}'
+                 for nb in notebooks() for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'markdown'
+                 for l in lists_run_in(_s(c['source']))]
     for p in problems: print(p)
     print(f'check: {len(pages)} pages, {len(problems)} problem(s)')
     return 1 if problems else 0
