@@ -52,25 +52,17 @@ readme: install              ## README.md from nbs/index.ipynb (same generator o
 nbs: install                 ## re-execute every notebook in place so its saved outputs are fresh
 	$(BIN)/python tools/run_nbs.py
 
-# The experiments chapter, in this order (the training-length check, 7b and 8 read Fig 5's results and runs, 7a and the Pareto plot read 7b's);
-# about 6.1 h on 2 CPU cores, summed from the notebooks' measured wall times, and half an hour more where Fig 5's ConvNets come out as other
-# models than the committed ones (its AutoAttack section then attacks them: 29 min 27 s on the 2-core CPU of 2026-11-27) (the two ConvNet figures, Fig 5's and Fig 4, are 2.5 h of it:
-# Fig 5's ConvNet sweep re-run alone took 1 h 00 min, Fig 4's 1 h 29 min (1 h 27 min with the freed memory kept); the quick budget's choice 51 minutes, the training-length sweep 36
-# and its ConvNet check 19 (half the ConvNet steps lose the SE 2.4 points of robustness on validation, so shorter training is ruled out),
-# the Pareto plot's three grids 30, Fig 5's MLP 17 and its record at the earlier dim(Z) = 32 22, Fig 7b, 7a and 8 21, Fig 8's worst case
-# 9 more (546 s) and the PGD-only MLP figures' worst case, in the Pareto notebook, 18 (1,086 s): each slow cell timed alone on a clean clone,
-# its trainings copied as in the chapter).
-# Measured before two savings not yet timed end to end: sweeps copy trainings an earlier sweep finished (reuse=runs/exp;
-# 20 trainings, about 19 minutes of the 2 cores by their logs) and CPU runs keep freed memory (one ConvNet attack, timed alone: 187 s -> 129 s;
-# Fig 5's 12 ConvNet evaluations with the trainings copied: 25 min 19 s).
-# With CUDA the sweeps share each GPU instead, 4 trials per GPU (SMOOTH_VAE_TRIALS_PER_GPU=N): Fig 5's MLP grid, 17 min here, took 312 s on one H200.
+# The experiments chapter, in this order (the training-length check, 7b and 8 read Fig 5's results and runs, 7a and the Pareto plot read 7b's).
+# What it costs on 2 CPU cores, slow cell by slow cell and summed, is the README's table "What the experiments chapter costs": nbs/index.ipynb
+# draws it from the notebooks' own measured wall times and checks that it lists every slow cell of these notebooks. With CUDA the sweeps
+# share each GPU, 4 trials per GPU by default (SMOOTH_VAE_TRIALS_PER_GPU=N).
 EXPERIMENTS = exp_choose_quick exp_fig5_mnist5k exp_length_mnist5k exp_fig7b_mnist5k exp_fig7a_mnist5k exp_fig8_mnist5k exp_pareto_mnist5k exp_fig4_color_mnist5k
 experiments: install         ## re-run the experiment notebooks' sweeps (runs/exp/), save their results and redraw
 	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest
 
-# The same notebooks without the two ConvNet sweeps (their cells carry `#| conv`; their figures are redrawn from the committed
-# results): every choice on validation and every MLP figure, the issue's goal among them, in about 3 h 24 min on 2 CPU cores
-# (the sum above less the ConvNet figures; about 3 h 05 min if the copied trainings save the 19 minutes their logs say). A later `make experiments` reads the finished trials back and runs only the ConvNet sweeps.
+# The same notebooks without their cells flagged `#| conv` (the two ConvNet sweeps, Fig 5's ConvNet re-attack and the ConvNet length check;
+# those figures are redrawn from the committed results): every choice on validation and every MLP figure. A later `make experiments`
+# reads the finished trials back and runs only the ConvNet cells.
 experiments-mlp: install     ## the experiments chapter without its ConvNet sweeps (Fig 5's ConvNet and Fig 4 redrawn from committed results)
 	OMP_NUM_THREADS=1 $(BIN)/python tools/run_nbs.py $(EXPERIMENTS:%=nbs/%.ipynb) --skip notest conv
 
