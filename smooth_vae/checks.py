@@ -69,7 +69,7 @@ def check_number(name:str, value, lo:float=None, hi:float=None, lo_open:bool=Fal
 SEED_MAX, THREADS_MAX = 2**63 - 1, 1024
 
 def check_seed(name:str, value) -> int:
-    "An integer seed that torch's 64-bit generator accepts: 0 <= seed < 2**63."
+    "An integer seed that torch's 64-bit generator accepts: `0 <= seed < 2**63`."
     return check_int(name, value, 0, SEED_MAX)
 
 def check_threads(name:str, value, none_ok:bool=True) -> int|None:

@@ -178,7 +178,7 @@ def lists_run_in(md:str) -> list:
     return found
 
 def check() -> int:
-    "Every notebook has a page; local links and anchors resolve; no raw TeX, lists run into paragraphs, temporary paths or placeholder hosts."
+    "Every notebook has a page; local links and anchors resolve; no raw TeX or unrendered markdown, lists run into paragraphs, temporary paths or placeholder hosts."
     from nbdev.config import get_config
     cfg, problems = get_config(), []
     repo = {Path(f).name for f in subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=ROOT,
@@ -196,6 +196,7 @@ def check() -> int:
         text = re.sub(r'<(math|script|style|code|pre)\b.*?</\1>', ' ', t, flags=re.S)
         text = html.unescape(re.sub(r'<[^>]+>', ' ', text))
         problems += [f'{name}: raw maths {m.group(0)[:60]!r}' for m in re.finditer(r'\$\$|(?<![\w$])\$[^\s$][^$\n]*\$(?!\d)', text)]
+        problems += [f'{name}: markdown left unrendered {text[max(0, m.start() - 40):m.end() + 20]!r}' for m in re.finditer(r'\*\*\S|```', text)]
         problems += [f'{name}: temporary path {m.group(0)!r}' for m in re.finditer(r'/tmp/[^\s\'"<]*', html.unescape(t))]
         problems += [f'{name}: names {m.group(1)!r}, which is not in the repository'
                      for m in re.finditer(r'\b([\w-]+\.(?:md|ipynb))\b', text) if m.group(1) not in repo]
