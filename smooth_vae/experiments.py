@@ -167,7 +167,7 @@ def percent(s:dict, # an `aggregate_seeds` result: mean, sd (None for one seed),
 def goal_lead(rows:list, # rows with objective 'vae' or 'se', nominal and adversarial per radius (the worst case over the attacks)
               radius:str='0.1', # the goal's radius, a key of `adversarial`
              ) -> tuple: # (SE minus VAE robust accuracy, VAE minus SE nominal accuracy), in points, from the means over the seeds
-    "The issue's goal in points: the SE's lead in robust accuracy at `radius` over the VAE, and the SE's fall in nominal accuracy."
+    "The chapter's goal in points: the SE's lead in robust accuracy at `radius` over the VAE, and the SE's fall in nominal accuracy."
     def mean(m, f): return 100 * sum(f(r) for r in rows if r['objective'] == m) / sum(r['objective'] == m for r in rows)
     robust, nominal = lambda r: r['adversarial'][radius], lambda r: r['nominal']
     return mean('se', robust) - mean('vae', robust), mean('vae', nominal) - mean('se', nominal)
