@@ -5,7 +5,8 @@
 
 One line per problem (exit 1 if any): a notebook that is not valid JSON or that nbdev_clean would change; a
 library file nbdev_export would change, add or remove; a module whose source notebook is gone; README.md or
-its figures differing from `tools/offline_docs.py readme`. Compares file hashes, so a dirty tree is fine."""
+its figures differing from `tools/offline_docs.py readme`; a mean ± sd in the experiments chapter's prose that
+no cell of the chapter prints. Compares file hashes, so a dirty tree is fine."""
 import hashlib, json, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
@@ -26,6 +27,19 @@ def changes(tool:str, folder:Path, pattern:str, work:Path) -> list:
         [(f, 'changed') for f in before.keys() & after.keys() if before[f] != after[f]]
         + [(f, 'created') for f in after.keys() - before.keys()] + [(f, 'deleted') for f in before.keys() - after.keys()])]
 
+MEAN_SD = re.compile(r'(\d+(?:\.\d+)?)\s*±\s*(\d+(?:\.\d+)?)')
+
+def unprinted_means(nbs:Path) -> list:
+    "Each 'mean ± sd' the experiments chapter's prose quotes (exp_*, 13, index) that no cell of the chapter prints."
+    paths = sorted(nbs.glob('exp_*.ipynb')) + [nbs/'13_experiments.ipynb', nbs/'index.ipynb']
+    books = {p.name: json.loads(p.read_text(encoding='utf-8'))['cells'] for p in paths if p.exists()}
+    text = lambda o: ''.join(o.get('text', '')) + ''.join(''.join(v) for k, v in o.get('data', {}).items() if k.startswith('text/'))
+    printed = {m for cells in books.values() for c in cells if c['cell_type'] == 'code' for o in c.get('outputs', [])
+               for m in MEAN_SD.findall(text(o))}
+    return [f"nbs/{name}: the prose quotes {a} ± {b}, which no cell of the chapter prints (quote the numbers a run printed)"
+            for name, cells in books.items() for c in cells if c['cell_type'] == 'markdown'
+            for a, b in MEAN_SD.findall(''.join(c['source'])) if (a, b) not in printed]
+
 def main(in_place:bool) -> int:
     problems, tmp = [], None
     work = ROOT if in_place else Path(tmp := tempfile.mkdtemp(prefix='check_sync-'))
@@ -44,10 +58,11 @@ def main(in_place:bool) -> int:
             if m and not (py.parent/m.group(1)).exists(): problems.append(f'smooth_vae/{py.name} comes from {m.group(1)}, which is gone: delete it')
     finally:
         if tmp: shutil.rmtree(tmp, ignore_errors=True)
+    problems += unprinted_means(ROOT/'nbs')
     p = subprocess.run([sys.executable, str(ROOT/'tools'/'offline_docs.py'), 'readme', '--check'], cwd=ROOT, capture_output=True, text=True)
     if p.returncode: problems.append(([l for l in p.stderr.splitlines() if 'README' in l or 'ERROR' in l] or [p.stderr.strip()[-300:]])[-1])
     for line in problems: print(line)
-    print(f'check_sync: {len(problems)} problem(s)' if problems else 'check_sync: notebooks clean, library exported, README.md in sync')
+    print(f'check_sync: {len(problems)} problem(s)' if problems else 'check_sync: notebooks clean, library exported, README.md in sync, quoted means printed')
     return 1 if problems else 0
 
 if __name__ == '__main__': sys.exit(main('--in-place' in sys.argv[1:]))
