@@ -59,12 +59,12 @@ def check_results(res:dict, # the saved results: grid, trial_seconds, rows (from
     "Fail (`AssertionError`) unless `res` holds one well-formed row per trial of `grid`, in order, at today's quick budget for `data`."
     test_eq(sorted(res), ['grid', 'rows', 'trial_seconds'])
     trials = [{**t['train'], **t['evaluate']} for t in expand_grid(read_grid(grid))]
+    columns = sorted(['id', *keys, *budget_keys, *_EVAL, *(_ATTACKS if attacks else ()), 'seconds'])
+    for r in res['rows']: test_eq(sorted(r), columns)                                         # every row: exactly these columns
     test_eq([tuple(r[k] for k in keys) for r in res['rows']], [tuple(t[k] for k in keys) for t in trials])
     budget = {k: budget_config(data, 'quick')[k] for k in budget_keys}
-    columns = sorted(['id', *keys, *budget_keys, *_EVAL, *(_ATTACKS if attacks else ()), 'seconds'])
     for r, t in zip(res['rows'], trials):
         radii = sorted(str(e) for e in t['radii'])
-        test_eq(sorted(r), columns)
         test_eq({k: r[k] for k in budget_keys}, budget)
         test_eq((r['split'], sorted(r['adversarial']), sorted(r.get('by_attack', {}))), ('test', radii, sorted(t['attacks']) if attacks else []))
         for e in radii:
